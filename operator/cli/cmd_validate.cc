@@ -28,7 +28,13 @@ bool ValidateOne(const std::string& path, const ValidateOptions& opts, bool name
   }
   policy::LoadResult r = policy::LoadPolicy(*data, {.strict = opts.strict});
   for (const std::string& w : r.warnings) std::cerr << prefix << "warning: " << w << "\n";
-  for (const std::string& e : r.errors) std::cout << prefix << e << "\n";
+  // Errors as "file:line:col: message" where the place is known, like a compiler.
+  for (std::size_t i = 0; i < r.errors.size(); ++i) {
+    kyaml::Mark m = i < r.error_marks.size() ? r.error_marks[i] : kyaml::Mark{};
+    std::cout << (m.line ? path + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + ": "
+                         : prefix)
+              << r.errors[i] << "\n";
+  }
   if (r.ok && !opts.quiet) {
     std::cout << prefix << "OK: kube-apiserver would load this policy (" << r.policy.rules.size()
               << (r.policy.rules.size() == 1 ? " rule" : " rules") << ")\n";

@@ -49,6 +49,8 @@ class Scanner {
  public:
   Scanner(std::string_view d, std::size_t max_depth) : d_(d), max_depth_(max_depth) {}
 
+  std::size_t offset() const { return i_; }
+
   Status Run() {
     SkipSpace();
     KAUDIT_RETURN_IF_ERROR(Value());
@@ -191,8 +193,11 @@ class Scanner {
 
 }  // namespace
 
-Status CheckJsonSyntax(std::string_view data, std::size_t max_depth) {
-  return Scanner(data, max_depth).Run();
+Status CheckJsonSyntax(std::string_view data, std::size_t max_depth, std::size_t* error_offset) {
+  Scanner scanner(data, max_depth);
+  Status s = scanner.Run();
+  if (!s.ok()) *error_offset = scanner.offset();
+  return s;
 }
 
 }  // namespace kaudit::kyaml::internal

@@ -10,6 +10,7 @@
 
 namespace kaudit::kyaml::internal {
 
-Status CheckJsonSyntax(std::string_view data, std::size_t max_depth);
+// On error, *error_offset is the byte offset of the offending character.
+Status CheckJsonSyntax(std::string_view data, std::size_t max_depth, std::size_t* error_offset);
 
 }  // namespace kaudit::kyaml::internal

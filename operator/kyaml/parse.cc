@@ -140,9 +140,13 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
   std::size_t nodes_ = 0;
 };
 
-StatusOr<Document> ParseJson(std::string_view raw, const ParseOptions& opts) {
-  Status syntax = internal::CheckJsonSyntax(raw, opts.max_depth);
-  if (!syntax.ok()) return syntax;
+StatusOr<Document> ParseJson(std::string_view raw, const ParseOptions& opts, Mark* error_at) {
+  std::size_t offset = 0;
+  Status syntax = internal::CheckJsonSyntax(raw, opts.max_depth, &offset);
+  if (!syntax.ok()) {
+    if (error_at) *error_at = MarkAtOffset(raw, offset);
+    return syntax;
+  }
   std::string clean = ReplaceInvalidUtf8(raw);
   std::string_view data = clean;
   JsonBuilder builder(data, opts);
@@ -177,23 +181,28 @@ bool LooksLikeJson(std::string_view data) {
   return false;
 }
 
-StatusOr<Document> ParseFirstDocument(std::string_view data, const ParseOptions& opts) {
+StatusOr<Document> ParseFirstDocument(std::string_view data, const ParseOptions& opts,
+                                      Mark* error_at) {
   KAUDIT_RETURN_IF_ERROR(CheckSize(data, opts));
-  if (LooksLikeJson(data)) return ParseJson(data, opts);
+  if (LooksLikeJson(data)) return ParseJson(data, opts, error_at);
   internal::YamlReader reader(data, opts);
   Document doc;
   bool end = false;
-  KAUDIT_RETURN_IF_ERROR(reader.NextDocument(&doc, &end));
+  Status s = reader.NextDocument(&doc, &end);
+  if (!s.ok()) {
+    if (error_at) *error_at = reader.error_mark();
+    return s;
+  }
   if (end) doc = Document{};
   return doc;
 }
 
 StatusOr<std::vector<Document>> ParseAllDocuments(std::string_view data,
-                                                  const ParseOptions& opts) {
+                                                  const ParseOptions& opts, Mark* error_at) {
   KAUDIT_RETURN_IF_ERROR(CheckSize(data, opts));
   std::vector<Document> docs;
   if (LooksLikeJson(data)) {
-    auto doc = ParseJson(data, opts);
+    auto doc = ParseJson(data, opts, error_at);
     if (!doc.ok()) return doc.status();
     docs.push_back(std::move(*doc));
     return docs;
@@ -202,7 +211,11 @@ StatusOr<std::vector<Document>> ParseAllDocuments(std::string_view data,
   for (;;) {
     Document doc;
     bool end = false;
-    KAUDIT_RETURN_IF_ERROR(reader.NextDocument(&doc, &end));
+    Status s = reader.NextDocument(&doc, &end);
+    if (!s.ok()) {
+      if (error_at) *error_at = reader.error_mark();
+      return s;
+    }
     if (end) break;
     if (!doc.root.is_null()) docs.push_back(std::move(doc));
   }

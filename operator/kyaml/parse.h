@@ -45,11 +45,14 @@ bool LooksLikeJson(std::string_view data);
 // empty input or an empty first document gives a Null root. Errors are kInvalidArgument with a
 // message such as "yaml: line 5: did not find expected key" (YAML) or
 // "json: line 1, column 9: ..." (JSON); kResourceExhausted for the size and node caps.
-StatusOr<Document> ParseFirstDocument(std::string_view data, const ParseOptions& opts = {});
+// error_at, when given, receives where a syntax error was found (line 0 when unknown).
+StatusOr<Document> ParseFirstDocument(std::string_view data, const ParseOptions& opts = {},
+                                      Mark* error_at = nullptr);
 
 // Every document of a `---`-separated YAML stream (as kubectl apply -f reads a file); empty
 // documents are dropped. JSON input gives one document.
 StatusOr<std::vector<Document>> ParseAllDocuments(std::string_view data,
-                                                  const ParseOptions& opts = {});
+                                                  const ParseOptions& opts = {},
+                                                  Mark* error_at = nullptr);
 
 }  // namespace kaudit::kyaml

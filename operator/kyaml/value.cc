@@ -100,6 +100,33 @@ Value Value::CollapsedAndSorted() const {
   return out;
 }
 
+Mark Value::MarkOf(std::string_view path) const {
+  const Value* cur = this;
+  Mark best = mark_;
+  std::size_t i = 0;
+  while (i < path.size() && cur != nullptr) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      std::size_t close = path.find(']', i);
+      if (close == std::string_view::npos) break;
+      std::size_t idx = 0;
+      for (std::size_t k = i + 1; k < close; ++k) idx = idx * 10 + static_cast<std::size_t>(path[k] - '0');
+      cur = cur->is_array() && idx < cur->items_.size() ? &cur->items_[idx] : nullptr;
+      i = close + 1;
+    } else {
+      std::size_t end = path.find_first_of(".[", i);
+      if (end == std::string_view::npos) end = path.size();
+      cur = cur->is_object() ? cur->Find(path.substr(i, end - i)) : nullptr;
+      i = end;
+    }
+    if (cur != nullptr && cur->mark_.line != 0) best = cur->mark_;
+  }
+  return best;
+}
+
 std::string_view Value::JsonTypeName() const {
   switch (type_) {
     case Type::kNull: return "null";

@@ -62,6 +62,11 @@ class Value {
   // "array", "object" (null has no type error in Go: null decodes to the zero value).
   std::string_view JsonTypeName() const;
 
+  // Where the value at a field path ("rules[3].nonResourceURLs[0]", "spec.rules[0].level")
+  // came from: the deepest part of the path that exists (so a missing field points at its
+  // parent). Line 0 when nothing matched.
+  Mark MarkOf(std::string_view path) const;
+
   // The object as sigs.k8s.io/yaml's YAML-to-JSON conversion leaves it (a Go map marshalled
   // by encoding/json): duplicate keys collapse to the last one, keys sorted byte-wise; applied
   // recursively. Decoders of Kubernetes objects read YAML input through this.

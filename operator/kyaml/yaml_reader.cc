@@ -48,7 +48,9 @@ YamlReader::~YamlReader() { yaml_parser_delete(&parser_); }
 
 // go-yaml v2 parser.fail(): scanner errors report problem_mark.line + 1, parser errors the
 // 0-based problem line (an upstream quirk kept so messages match kube-apiserver's).
-Status YamlReader::SyntaxError() const {
+Status YamlReader::SyntaxError() {
+  error_mark_ = {static_cast<int>(parser_.problem_mark.line) + 1,
+                 static_cast<int>(parser_.problem_mark.column) + 1};
   std::size_t line = 0;
   if (parser_.problem_mark.line != 0) {
     line = parser_.problem_mark.line;

@@ -25,6 +25,8 @@ class YamlReader {
 
   // Reads the next document. *end is set at the end of the stream (doc untouched).
   Status NextDocument(Document* doc, bool* end);
+  // Where the last syntax error was found (1-based), or line 0.
+  Mark error_mark() const { return error_mark_; }
 
  private:
   // A node as built, before JSON conversion of keys: scalars keep their text and resolution
@@ -49,7 +51,7 @@ class YamlReader {
   Status Merge(const Value& v, Mark m, std::vector<Value::Entry>* members);
   Status CountNodes(std::size_t n);
   void Remember(const yaml_event_t& ev, const Built& b);
-  Status SyntaxError() const;
+  Status SyntaxError();
 
   yaml_parser_t parser_{};
   ParseOptions opts_;
@@ -57,6 +59,7 @@ class YamlReader {
   std::map<std::string, Built> anchors_;
   std::vector<std::string> strict_errors_;
   bool stream_started_ = false;
+  Mark error_mark_;
 };
 
 }  // namespace kaudit::kyaml::internal

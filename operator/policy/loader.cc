@@ -113,6 +113,7 @@ void AddStrictFindings(const kyaml::Document& doc, const kyaml::Decoder& d, bool
     findings.push_back(std::move(f));
   }
   for (std::string& f : findings) {
+    if (strict) r->error_marks.emplace_back();
     (strict ? r->errors : r->warnings).push_back(std::move(f));
   }
 }
@@ -121,11 +122,13 @@ void AddStrictFindings(const kyaml::Document& doc, const kyaml::Decoder& d, bool
 
 LoadResult LoadPolicy(std::string_view data, const LoadOptions& opts) {
   LoadResult r;
+  kyaml::Mark at;
   auto fail = [&](std::string msg) {
     r.errors.push_back(std::move(msg));
+    r.error_marks.push_back(at);
     return r;
   };
-  auto parsed = kyaml::ParseFirstDocument(data);
+  auto parsed = kyaml::ParseFirstDocument(data, {}, &at);
   if (!parsed.ok()) {
     const std::string& m = parsed.status().message();
     // For JSON input the first reader is the type-meta sniffer, whose errors are worded so.
@@ -150,7 +153,10 @@ LoadResult LoadPolicy(std::string_view data, const LoadOptions& opts) {
   AddStrictFindings(doc, d, opts.strict, &r);
   if (!gvk.ok()) return fail(gvk.message());
   r.field_errors = ValidatePolicy(r.policy);
-  for (const FieldError& e : r.field_errors) r.errors.push_back(e.ToString());
+  for (const FieldError& e : r.field_errors) {
+    r.errors.push_back(e.ToString());
+    r.error_marks.push_back(root.MarkOf(e.field));
+  }
   if (!r.errors.empty()) return r;
   if (r.policy.rules.empty()) return fail("loaded illegal policy with 0 rules");
   r.ok = true;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kyaml/value.h"
 #include "policy/policy.h"
 #include "policy/validate.h"
 
@@ -19,6 +20,8 @@ struct LoadResult {
   // Fatal problems, one per line of output: "field: message" for validation errors, the
   // decoder's message otherwise ("failed decoding: yaml: line 5: did not find expected key").
   std::vector<std::string> errors;
+  // Where each error sits in the source, parallel to errors (line 0 when unknown).
+  std::vector<kyaml::Mark> error_marks;
   // Validation errors in structured form (a subset of errors).
   std::vector<FieldError> field_errors;
   // Strict-decoding findings kube-apiserver only warns about (the field was dropped, which can

@@ -126,3 +126,23 @@ TEST(LoaderTest, BadInputNeverCrashes) {
 
 }  // namespace
 }  // namespace kaudit::policy
+
+namespace kaudit::policy {
+namespace {
+
+TEST(LoaderMarksTest, ErrorsPointAtTheirSource) {
+  LoadResult r = LoadPolicy(
+      "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n"
+      "- level: Metadata\n  nonResourceURLs:\n  - healthz\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  ASSERT_EQ(r.error_marks.size(), 1u);
+  EXPECT_EQ(r.error_marks[0].line, 7);  // the "- healthz" line
+  EXPECT_EQ(r.error_marks[0].column, 5);
+  LoadResult syntax = LoadPolicy("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: `x`\n");
+  ASSERT_EQ(syntax.error_marks.size(), 1u);
+  EXPECT_EQ(syntax.error_marks[0].line, 4);
+  EXPECT_EQ(syntax.error_marks[0].column, 10);
+}
+
+}  // namespace
+}  // namespace kaudit::policy
