@@ -20,6 +20,13 @@ namespace {
 using json = nlohmann::json;
 using cel::Node;
 
+// s["properties"], or an empty object; a reference, so that sub-schemas can be pointed at.
+const json& Properties(const json& s) {
+  static const json* const kEmpty = new json(json::object());
+  auto it = s.find("properties");
+  return it != s.end() && it->is_object() ? *it : *kEmpty;
+}
+
 constexpr uint64_t kUnbounded = UINT64_MAX;
 
 uint64_t SafeMul(uint64_t a, uint64_t b) {
@@ -164,7 +171,7 @@ void CheckBounded(const json& s, const std::string& path, const std::string& rul
   if (s.contains("additionalProperties") && s["additionalProperties"].is_object()) {
     CheckBounded(s["additionalProperties"], path + "[*]", rule_at, errors);
   }
-  for (auto& [key, sub] : s.value("properties", json::object()).items()) {
+  for (auto& [key, sub] : Properties(s).items()) {
     CheckBounded(sub, ChildPath(path, key), rule_at, errors);
   }
 }
@@ -200,7 +207,7 @@ class Walker {
       uint64_t max = s.contains("maxProperties") ? s["maxProperties"].get<uint64_t>() : kUnbounded;
       Walk(s["additionalProperties"], path + "[*]", SafeMul(cardinality, max));
     }
-    for (auto& [key, sub] : s.value("properties", json::object()).items()) {
+    for (auto& [key, sub] : Properties(s).items()) {
       if (path.empty() && key == "metadata") continue;
       Walk(sub, ChildPath(path, key), cardinality);
     }

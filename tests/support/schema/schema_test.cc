@@ -126,7 +126,7 @@ TEST(Cel, ErrorsFollowCelSemantics) {
 
 // A small schema exercising each check once.
 json TestSchema() {
-  return json::parse(R"({
+  return json::parse(R"J({
     "type": "object",
     "properties": {
       "apiVersion": {"type": "string"}, "kind": {"type": "string"},
@@ -156,7 +156,7 @@ json TestSchema() {
         }
       }
     }
-  })");
+  })J");
 }
 
 json Object(json spec) {
@@ -263,7 +263,7 @@ TEST(CheckCelRules, CostsAndCardinality) {
 }
 
 TEST(CheckCelRules, RefusesUnboundedAndUnknown) {
-  json s = json::parse(R"({
+  json s = json::parse(R"J({
     "type": "object",
     "properties": {
       "spec": {"type": "object", "properties": {
@@ -271,7 +271,7 @@ TEST(CheckCelRules, RefusesUnboundedAndUnknown) {
           "x-kubernetes-validations": [{"rule": "self.name.startsWith('a')"},
                                        {"rule": "has(self.nmae)", "fieldPath": ".nope"},
                                        {"rule": "self.all(x, true)"}],
-          "properties": {"name": {"type": "string"}}}}}}}})");
+          "properties": {"name": {"type": "string"}}}}}}}})J");
   CelReport r = CheckCelRules(s);
   EXPECT_THAT(r.errors, testing::Contains(HasSubstr("a list above this rule has no maxItems")));
   EXPECT_THAT(r.errors, testing::Contains(HasSubstr("spec.items[*].name has no maxLength")));
@@ -282,22 +282,22 @@ TEST(CheckCelRules, RefusesUnboundedAndUnknown) {
 
 TEST(CheckCelRules, RefusesOverBudget) {
   // 5000 x 5000 elements, each rule traversing a 4096-byte string: far above 10M.
-  json s = json::parse(R"({"type": "object", "properties": {"a": {"type": "array",
+  json s = json::parse(R"J({"type": "object", "properties": {"a": {"type": "array",
     "maxItems": 5000, "items": {"type": "array", "maxItems": 5000, "items": {
       "type": "string", "maxLength": 1024,
-      "x-kubernetes-validations": [{"rule": "self.contains('x')"}]}}}}})");
+      "x-kubernetes-validations": [{"rule": "self.contains('x')"}]}}}}})J");
   CelReport r = CheckCelRules(s);
   EXPECT_THAT(r.errors, testing::Contains(HasSubstr("exceeds the per-rule budget")));
   EXPECT_THAT(r.errors, testing::Contains(HasSubstr("exceeds the per-CRD budget")));
 }
 
 TEST(CheckStructural, FlagsWhatIsNotStructural) {
-  json s = json::parse(R"({"type": "object", "properties": {
+  json s = json::parse(R"J({"type": "object", "properties": {
     "a": {"description": "no type"},
     "b": {"type": "string", "$ref": "#/x"},
     "c": {"type": "array"},
     "d": {"type": "string", "format": "email"},
-    "e": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}}})");
+    "e": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}}})J");
   std::vector<std::string> errs = CheckStructural(s);
   EXPECT_THAT(errs, testing::Contains("a: type: Required value"));
   EXPECT_THAT(errs, testing::Contains("b: unsupported keyword \"$ref\""));

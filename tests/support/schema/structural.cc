@@ -45,6 +45,13 @@ const std::set<std::string> kTypes = {"object", "array", "string", "integer", "n
 const std::set<std::string> kReasons = {"FieldValueInvalid", "FieldValueRequired",
                                         "FieldValueForbidden", "FieldValueDuplicate"};
 
+// s["properties"], or an empty object; a reference, so that sub-schemas can be pointed at.
+const json& Properties(const json& s) {
+  static const json* const kEmpty = new json(json::object());
+  auto it = s.find("properties");
+  return it != s.end() && it->is_object() ? *it : *kEmpty;
+}
+
 class Checker {
  public:
   std::vector<std::string> errors;
@@ -179,7 +186,7 @@ class Checker {
       if (key != "type" && key != "properties") Fail(path, "metadata may only set type");
     }
     if (s.value("type", "") != "object") Fail(path, "metadata must be type object");
-    for (auto& [key, value] : s.value("properties", json::object()).items()) {
+    for (auto& [key, value] : Properties(s).items()) {
       if (key != "name" && key != "generateName")
         Fail(path, "only name and generateName may be restricted");
     }
