@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   kaudit::cli::RegisterEval(app, ctx);
   kaudit::cli::RegisterRender(app, ctx);
   kaudit::cli::RegisterLint(app, ctx);
+  kaudit::cli::RegisterNode(app, ctx);
+  kaudit::cli::RegisterSimulate(app, ctx);
 
   try {
     app.parse(argc, argv);
