@@ -73,14 +73,18 @@ void Informer::Replace(std::vector<Json> items, const std::string&) {
       if (!next.count(k)) deleted.push_back(v);
     }
     cache_ = std::move(next);
-    synced_ = true;
   }
-  synced_cv_.notify_all();
   for (const auto& h : handlers_) {
     for (const auto& o : added) if (h.on_add) h.on_add(*o);
     for (const auto& [o, n] : updated) if (h.on_update) h.on_update(*o, *n);
     for (const auto& o : deleted) if (h.on_delete) h.on_delete(*o);
   }
+  // Synced means the first list reached the handlers too (client-go's HasSynced).
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    synced_ = true;
+  }
+  synced_cv_.notify_all();
 }
 
 void Informer::Upsert(const Json& obj) {

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 
 namespace kaudit::emulator {
@@ -246,6 +247,8 @@ class Writer : public ResponseWriter {
 HttpServer::~HttpServer() { Stop(); }
 
 StatusOr<int> HttpServer::Start(int port, const TlsIdentity& tls, Handler handler) {
+  // A client that hangs up mid-response must not kill the process: writes then fail with EPIPE.
+  signal(SIGPIPE, SIG_IGN);
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   BIO* cbio = BIO_new_mem_buf(tls.cert_pem.data(), static_cast<int>(tls.cert_pem.size()));
