@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   kaudit::cli::RegisterRender(app, ctx);
   kaudit::cli::RegisterLint(app, ctx);
   kaudit::cli::RegisterNode(app, ctx);
+  kaudit::cli::RegisterNode(app, ctx);
   kaudit::cli::RegisterSimulate(app, ctx);
 
   try {

@@ -47,6 +47,7 @@ StatusOr<ManifestInfo> Inspect(std::string_view manifest) {
         } catch (...) {
         }
       }
+      if (u.name == "client-ca-file" && u.has_value) info.client_ca_file = u.value;
       if (IsAuditFlag(u.name)) {
         info.audit_flags.emplace_back(u.name, u.has_value ? u.value : std::string("true"));
       }

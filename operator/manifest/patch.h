@@ -41,6 +41,7 @@ struct ManifestInfo {
   std::optional<std::string> revision;  // kaudit.io/revision
   std::vector<std::pair<std::string, std::string>> audit_flags;
   std::string image;
+  std::string client_ca_file;  // --client-ca-file: the cluster CA, which signs the serving cert
   // Where the apiserver answers health checks: the readiness (else liveness, startup) probe's
   // httpGet, defaulting like kubelet (host 127.0.0.1 for a host-network pod, scheme HTTP).
   std::string probe_scheme = "https";
