@@ -3,8 +3,9 @@
 //
 // Output, one line per finding, in a stable order:
 //   SEVERITY rules[N] code: message (fix: ...)
-// ("policy" instead of rules[N] for findings about the whole policy). With -f, N indexes the
-// effective policy `kaudit render` prints, and the line ends with where that rule comes from.
+// ("policy" instead of rules[N] for findings about the whole policy; notes passed through from
+// decoding and rendering have no fix). With -f, N indexes the effective policy `kaudit render`
+// prints, and the line ends with where that rule comes from: [profile NAME spec.rules[K]].
 // Exit codes: 0, or 1 when a finding reaches --fail-on (default error) or the input is invalid;
 // 2 on a usage error.
 #include <chrono>
@@ -107,7 +108,7 @@ LintRun LintProfiles(const LintCliOptions& o) {
                             std::nullopt});
   }
   for (const std::string& n : parsed.notes) {
-    run.reported.push_back({InputFinding(policy::Severity::kInfo, "render-note", n, "none needed"),
+    run.reported.push_back({InputFinding(policy::Severity::kInfo, "render-note", n, ""),
                             std::nullopt});
   }
   run.errors = parsed.errors;
@@ -136,7 +137,7 @@ LintRun LintProfiles(const LintCliOptions& o) {
   }
   for (const std::string& n : r->notes) {
     run.reported.push_back(
-        {InputFinding(policy::Severity::kInfo, "render-note", n, "none needed"), std::nullopt});
+        {InputFinding(policy::Severity::kInfo, "render-note", n, ""), std::nullopt});
   }
   for (const policy::Conflict& c : r->conflicts) {
     run.reported.push_back({InputFinding(policy::Severity::kWarning, "profile-conflict",
@@ -177,7 +178,8 @@ void PrintText(const LintRun& run) {
     std::cout << policy::SeverityName(f.severity) << " "
               << (f.rule_index < 0 ? std::string("policy")
                                    : "rules[" + std::to_string(f.rule_index) + "]")
-              << " " << f.code << ": " << f.message << " (fix: " << f.fix << ")";
+              << " " << f.code << ": " << f.message;
+    if (!f.fix.empty()) std::cout << " (fix: " << f.fix << ")";
     if (r.origin) std::cout << " [" << OriginText(*r.origin) << "]";
     std::cout << "\n";
   }
