@@ -77,6 +77,11 @@ void EventRecorder::Send(const Pending& p) {
                     "|" + p.type + "|" + p.reason + "|" + p.action + "|" + p.note;
   auto now = std::chrono::steady_clock::now();
   std::string when = FormatRfc3339Micro(p.when);
+  if (sent_.size() > 4096) {  // forget series older than the window, so memory stays bounded
+    for (auto s = sent_.begin(); s != sent_.end();) {
+      s = now - s->second.at >= opts_.dedup_window ? sent_.erase(s) : std::next(s);
+    }
+  }
   auto it = sent_.find(key);
   bool series = it != sent_.end() && now - it->second.at < opts_.dedup_window;
   for (int attempt = 0; attempt < opts_.max_tries; ++attempt) {

@@ -98,6 +98,41 @@ bool DecodeContinue(const std::string& token, Continue* out) {
   return true;
 }
 
+// The snapshot a list reads (continue token or resourceVersion rules); an error reply when it
+// cannot be served. Store lock held.
+std::optional<Reply> ListVersion(const HttpRequest& req, const Store& store, uint64_t* rv,
+                                 std::string* start) {
+  std::string cont = req.Query("continue");
+  if (!cont.empty()) {
+    Continue tok;
+    if (!DecodeContinue(cont, &tok)) return ErrorReply(400, "BadRequest", "invalid continue token");
+    if (tok.rv < store.compacted_rv()) {
+      return ErrorReply(410, "Expired",
+                        "The provided continue parameter is too old to display a consistent list "
+                        "result. You can start a new list without the continue parameter, or use "
+                        "the continue token in this response to retrieve the remainder of the "
+                        "results.");
+    }
+    *rv = tok.rv;
+    *start = tok.start;
+    return std::nullopt;
+  }
+  std::string want = req.Query("resourceVersion");
+  if (want.empty() || want == "0") return std::nullopt;
+  uint64_t w = 0;
+  try {
+    w = std::stoull(want);
+  } catch (const std::exception&) {
+    return ErrorReply(400, "BadRequest", "resourceVersion: invalid value \"" + want + "\"");
+  }
+  if (req.Query("resourceVersionMatch") == "Exact" && w != *rv) {
+    return ErrorReply(410, "Expired", "too old resource version: " + want + " (" +
+                                          std::to_string(store.compacted_rv()) + ")");
+  }
+  if (w > *rv) return ErrorReply(504, "Timeout", "Too large resource version: " + want);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Reply Emulator::Impl::Get(const Call& c) {
@@ -124,36 +159,7 @@ Reply Emulator::Impl::List(const Call& c) {
   auto lock = store_.Lock();
   uint64_t rv = store_.rv();
   std::string start;
-  std::string cont = req.Query("continue");
-  if (!cont.empty()) {
-    Continue tok;
-    if (!DecodeContinue(cont, &tok)) return ErrorReply(400, "BadRequest", "invalid continue token");
-    if (tok.rv < store_.compacted_rv()) {
-      return ErrorReply(410, "Expired",
-                        "The provided continue parameter is too old to display a consistent list "
-                        "result. You can start a new list without the continue parameter, or use "
-                        "the continue token in this response to retrieve the remainder of the "
-                        "results.");
-    }
-    rv = tok.rv;
-    start = tok.start;
-  } else {
-    std::string want = req.Query("resourceVersion");
-    std::string match = req.Query("resourceVersionMatch");
-    if (!want.empty() && want != "0") {
-      uint64_t w = 0;
-      try {
-        w = std::stoull(want);
-      } catch (const std::exception&) {
-        return ErrorReply(400, "BadRequest", "resourceVersion: invalid value \"" + want + "\"");
-      }
-      if (match == "Exact" && w != rv) {
-        return ErrorReply(410, "Expired", "too old resource version: " + want + " (" +
-                                              std::to_string(store_.compacted_rv()) + ")");
-      }
-      if (w > rv) return ErrorReply(504, "Timeout", "Too large resource version: " + want);
-    }
-  }
+  if (auto bad = ListVersion(req, store_, &rv, &start)) return *bad;
   std::vector<Json> items;
   std::string last_key;
   long long remaining = 0;

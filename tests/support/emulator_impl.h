@@ -63,6 +63,8 @@ class Emulator::Impl {
   Status Start();
   void Stop();
   void Handle(const HttpRequest& req, ResponseWriter& w);
+  // Resolves a resource request and runs it (a watch only resolves: 200 with no body).
+  Reply Dispatch(Call& call);
 
   // emulator.cc
   bool Authenticate(const HttpRequest& req, Call* call);
@@ -90,6 +92,7 @@ class Emulator::Impl {
   Reply Delete(const Call& c);
   Reply DeleteCollection(const Call& c);
   Reply Patch(const Call& c);
+  Reply ApplyLocked(const Call& c, const Json& patch, const Json* old);  // store lock held
   // Checks and completes obj for a create or an update of c's resource (store lock held).
   std::optional<Reply> Admit(const Call& c, Json* obj, const Json* old);
   Reply Commit(const Call& c, Json obj, const Json* old, int code);

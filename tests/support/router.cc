@@ -31,6 +31,73 @@ std::string VerbOf(const HttpRequest& req, bool has_name) {
 
 }  // namespace
 
+// Fills call from a resource path: /api/v1/... or /apis/<group>/<version>/..., with an
+// optional namespaces/<ns>/ prefix, then resource[/name[/subresource]].
+static bool ParseResourcePath(const std::string& path, Call* call, std::string* group,
+                              std::string* version, std::string* resource) {
+  auto seg = Split(path);
+  std::size_t i = 0;
+  if (seg.size() >= 3 && seg[0] == "api") {
+    *version = seg[1];
+    i = 2;
+  } else if (seg.size() >= 4 && seg[0] == "apis") {
+    *group = seg[1];
+    *version = seg[2];
+    i = 3;
+  } else {
+    return false;
+  }
+  std::vector<std::string> rest(seg.begin() + static_cast<long>(i), seg.end());
+  if (rest.size() >= 3 && rest[0] == "namespaces") {
+    call->ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  } else if (rest.size() == 2 && rest[0] == "namespaces") {
+    call->name = rest[1];  // the namespace object itself
+    rest.resize(1);
+  }
+  if (rest.empty() || rest.size() > 3) return false;
+  *resource = rest[0];
+  if (rest.size() >= 2) call->name = rest[1];
+  if (rest.size() >= 3) call->sub = rest[2];
+  return true;
+}
+
+static Reply ForbiddenReply(const Call& c) {
+  std::string res = c.info.resource + (c.sub.empty() ? "" : "/" + c.sub);
+  std::string msg = res + (c.name.empty() ? "" : " \"" + c.name + "\"") + " is forbidden: User \"" +
+                    c.user + "\" cannot " + c.verb + " resource \"" + res + "\" in API group \"" +
+                    c.info.group + "\"" +
+                    (c.ns.empty() ? " at the cluster scope" : " in the namespace \"" + c.ns + "\"");
+  return ErrorReply(403, "Forbidden", msg,
+                    {{"name", c.name}, {"group", c.info.group}, {"kind", c.info.resource}});
+}
+
+Reply Emulator::Impl::Dispatch(Call& call) {
+  const HttpRequest& req = *call.req;
+  std::string group, version, resource;
+  if (!ParseResourcePath(req.path, &call, &group, &version, &resource) ||
+      !Lookup(group, version, resource, &call.info) ||
+      (!call.sub.empty() && !(call.sub == "status" && call.info.has_status))) {
+    return ErrorReply(404, "NotFound", "the server could not find the requested resource");
+  }
+  call.version = version;
+  if (!call.info.namespaced) call.ns.clear();
+  call.verb = VerbOf(req, !call.name.empty());
+  if (call.verb.empty()) {
+    return ErrorReply(405, "MethodNotAllowed",
+                      "the server does not allow this method on the requested resource");
+  }
+  if (!Allowed(call)) return ForbiddenReply(call);
+  if (call.verb == "watch") return Reply{200, Json(), {}};  // streamed by the caller
+  if (call.verb == "get") return Get(call);
+  if (call.verb == "list") return List(call);
+  if (call.verb == "create") return Create(call);
+  if (call.verb == "update") return Update(call);
+  if (call.verb == "patch") return Patch(call);
+  if (call.verb == "delete") return Delete(call);
+  return DeleteCollection(call);
+}
+
 void Emulator::Impl::Handle(const HttpRequest& req, ResponseWriter& w) {
   const std::string& p = req.path;
   if (p == "/healthz" || p == "/readyz" || p == "/livez") {
@@ -51,72 +118,11 @@ void Emulator::Impl::Handle(const HttpRequest& req, ResponseWriter& w) {
   if (control) {
     reply = Control(req);
   } else if (!Discovery(req, &reply)) {
-    auto seg = Split(p);
-    std::string group, version;
-    std::size_t i = 0;
-    if (seg.size() >= 3 && seg[0] == "api") {
-      version = seg[1];
-      i = 2;
-    } else if (seg.size() >= 4 && seg[0] == "apis") {
-      group = seg[1];
-      version = seg[2];
-      i = 3;
-    } else {
-      SendReply(w, ErrorReply(404, "NotFound", "the server could not find the requested resource"));
-      Record(req, call.user, 404, false);
+    reply = Dispatch(call);
+    if (call.verb == "watch" && reply.code == 200) {
+      Record(req, call.user, 200, true);
+      Watch(call, w);
       return;
-    }
-    std::vector<std::string> rest(seg.begin() + static_cast<long>(i), seg.end());
-    std::string resource;
-    if (rest.size() >= 3 && rest[0] == "namespaces") {
-      call.ns = rest[1];
-      rest.erase(rest.begin(), rest.begin() + 2);
-    } else if (rest.size() == 2 && rest[0] == "namespaces") {
-      call.name = rest[1];
-      rest.resize(1);
-    }
-    resource = rest.empty() ? "" : rest[0];
-    if (rest.size() >= 2) call.name = rest[1];
-    if (rest.size() >= 3) call.sub = rest[2];
-    if (rest.size() > 3 || !Lookup(group, version, resource, &call.info) ||
-        (!call.sub.empty() && !(call.sub == "status" && call.info.has_status))) {
-      reply = ErrorReply(404, "NotFound", "the server could not find the requested resource");
-    } else {
-      call.version = version;
-      if (!call.info.namespaced) call.ns.clear();
-      call.verb = VerbOf(req, !call.name.empty());
-      if (call.verb.empty()) {
-        reply = ErrorReply(405, "MethodNotAllowed",
-                           "the server does not allow this method on the requested resource");
-      } else if (!Allowed(call)) {
-        std::string res = call.info.resource + (call.sub.empty() ? "" : "/" + call.sub);
-        std::string msg = res + (call.name.empty() ? "" : " \"" + call.name + "\"") +
-                          " is forbidden: User \"" + call.user + "\" cannot " + call.verb +
-                          " resource \"" + res + "\" in API group \"" + call.info.group + "\"" +
-                          (call.ns.empty() ? " at the cluster scope"
-                                           : " in the namespace \"" + call.ns + "\"");
-        reply = ErrorReply(403, "Forbidden", msg,
-                           {{"name", call.name}, {"group", call.info.group},
-                            {"kind", call.info.resource}});
-      } else if (call.verb == "watch") {
-        Record(req, call.user, 200, true);
-        Watch(call, w);
-        return;
-      } else if (call.verb == "get") {
-        reply = Get(call);
-      } else if (call.verb == "list") {
-        reply = List(call);
-      } else if (call.verb == "create") {
-        reply = Create(call);
-      } else if (call.verb == "update") {
-        reply = Update(call);
-      } else if (call.verb == "patch") {
-        reply = Patch(call);
-      } else if (call.verb == "delete") {
-        reply = Delete(call);
-      } else {
-        reply = DeleteCollection(call);
-      }
     }
   }
   SendReply(w, reply);
