@@ -122,6 +122,14 @@ void ValidateBackend(const std::string& b, const std::map<std::string, std::stri
     return it == f.end() ? def : it->second;
   };
   bool log = b == "log";
+  if (log) {
+    for (const char* n : {"maxage", "maxbackup", "maxsize"}) {
+      if (GoInt(get(n, "0")).value_or(0) < 0) {
+        errs->push_back("--audit-log-" + std::string(n) + "=" + get(n, "0") +
+                        ": can't be a negative number");
+      }
+    }
+  }
   std::string mode = get("mode", log ? "blocking" : "batch");
   if (mode != "batch" && mode != "blocking" && mode != "blocking-strict") {
     errs->push_back("--audit-" + b + "-mode=" + mode +
