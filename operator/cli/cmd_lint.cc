@@ -108,8 +108,8 @@ LintRun LintProfiles(const LintCliOptions& o) {
                             std::nullopt});
   }
   for (const std::string& n : parsed.notes) {
-    run.reported.push_back({InputFinding(policy::Severity::kInfo, "render-note", n, ""),
-                            std::nullopt});
+    run.reported.push_back(
+        {InputFinding(policy::Severity::kInfo, "render-note", n, ""), std::nullopt});
   }
   run.errors = parsed.errors;
   if (!parsed.ok()) return run;
@@ -140,8 +140,7 @@ LintRun LintProfiles(const LintCliOptions& o) {
         {InputFinding(policy::Severity::kInfo, "render-note", n, ""), std::nullopt});
   }
   for (const policy::Conflict& c : r->conflicts) {
-    run.reported.push_back({InputFinding(policy::Severity::kWarning, "profile-conflict",
-                                         c.message,
+    run.reported.push_back({InputFinding(policy::Severity::kWarning, "profile-conflict", c.message,
                                          "set " + c.field + " in one profile only, or make " +
                                              c.profile + " agree with " + c.winner),
                             std::nullopt});
@@ -197,7 +196,8 @@ void PrintJson(const LintRun& run, bool failed) {
     nlohmann::ordered_json j;
     j["severity"] = policy::SeverityName(f.severity);
     j["code"] = f.code;
-    j["rule"] = f.rule_index < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.rule_index);
+    j["rule"] =
+        f.rule_index < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.rule_index);
     j["message"] = f.message;
     j["fix"] = f.fix;
     if (r.origin) j["origin"] = OriginJson(*r.origin);

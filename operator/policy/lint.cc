@@ -50,8 +50,8 @@ std::vector<RuleView> MakeViews(const Policy& policy) {
     const PolicyRule& rule = policy.rules[i];
     std::set<std::string> stages(rule.omit_stages.begin(), rule.omit_stages.end());
     stages.insert(policy.omit_stages.begin(), policy.omit_stages.end());
-    std::string key = rule.level + "\n" + (rule.omit_managed_fields.value_or(
-                                               policy.omit_managed_fields) ? "1" : "0");
+    std::string key = rule.level + "\n" +
+                      (rule.omit_managed_fields.value_or(policy.omit_managed_fields) ? "1" : "0");
     for (const std::string& s : stages) key += "\n" + s;
     auto [it, inserted] = effect_ids.emplace(key, static_cast<int>(effect_ids.size()));
     views.push_back({.index = static_cast<int>(i),
@@ -96,11 +96,13 @@ void CheckRequestReceived(const Policy& policy, const std::vector<RuleView>& rul
     which += (i > 0 ? ", " : "") + RuleRef(emitting[i]);
   }
   if (emitting.size() > 5) which += " and " + std::to_string(emitting.size() - 5) + " more";
-  out->push_back({Severity::kWarning, std::string(kCodeRequestReceived), -1,
-                  "the RequestReceived stage is logged (by " + which + "): every request is "
-                  "written twice, once before it runs and once when it completes, with the same "
-                  "content",
-                  "add \"omitStages: [RequestReceived]\" at the top level of the policy"});
+  out->push_back(
+      {Severity::kWarning, std::string(kCodeRequestReceived), -1,
+       "the RequestReceived stage is logged (by " + which +
+           "): every request is "
+           "written twice, once before it runs and once when it completes, with the same "
+           "content",
+       "add \"omitStages: [RequestReceived]\" at the top level of the policy"});
 }
 
 // Request and RequestResponse add bodies, which these requests do not have in the log:
@@ -110,10 +112,9 @@ void CheckLevelNoEffect(const std::vector<RuleView>& rules, std::vector<Finding>
   for (const RuleView& r : rules) {
     if (!r.level || *r.level < Level::kRequest) continue;
     const std::vector<std::string>& verbs = r.rule->verbs;
-    bool watch_only = !verbs.empty() && std::all_of(verbs.begin(), verbs.end(),
-                                                    [](const std::string& v) {
-                                                      return v == "watch";
-                                                    });
+    bool watch_only =
+        !verbs.empty() &&
+        std::all_of(verbs.begin(), verbs.end(), [](const std::string& v) { return v == "watch"; });
     std::string why;
     if (r.selector.kind == Selector::Kind::kNonResource) {
       why = "non-resource requests carry no objects";
@@ -130,12 +131,15 @@ void CheckLevelNoEffect(const std::vector<RuleView>& rules, std::vector<Finding>
 
 int CodeRank(const std::string& code) {
   static constexpr std::array<std::string_view, 17> kOrder = {
-      kCodeNoCatchAll,       kCodeRequestReceived,        kCodeShadowedRule,
-      kCodePartiallyShadowed, kCodeSensitiveBody,         kCodeLevelNoEffect,
-      kCodeUnknownVerb,      kCodeVerbNeverMatches,       kCodeNotAWildcard,
-      kCodeUnknownGroup,     kCodeWrongGroup,             kCodeUnknownResource,
-      kCodeUnknownSubresource, kCodeClusterScopedNamespace, kCodeNamesNeverMatch,
-      kCodeUrlIsResourcePath, kCodeMatchesNothing};
+      kCodeNoCatchAll,         kCodeRequestReceived,
+      kCodeShadowedRule,       kCodePartiallyShadowed,
+      kCodeSensitiveBody,      kCodeLevelNoEffect,
+      kCodeUnknownVerb,        kCodeVerbNeverMatches,
+      kCodeNotAWildcard,       kCodeUnknownGroup,
+      kCodeWrongGroup,         kCodeUnknownResource,
+      kCodeUnknownSubresource, kCodeClusterScopedNamespace,
+      kCodeNamesNeverMatch,    kCodeUrlIsResourcePath,
+      kCodeMatchesNothing};
   auto it = std::find(kOrder.begin(), kOrder.end(), code);
   return static_cast<int>(it - kOrder.begin());
 }

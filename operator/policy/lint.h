@@ -69,8 +69,8 @@ struct LintOptions {
 };
 
 // All findings, sorted by rule index (policy-wide findings first), then by code in the order
-// above, then in the order the check found them, so the output is stable. Works on any Policy, including
-// ones ValidatePolicy refuses (an unknown level is skipped by the level-based checks).
+// above, then in the order the check found them, so the output is stable. Works on any Policy,
+// including ones ValidatePolicy refuses (an unknown level is skipped by the level-based checks).
 std::vector<Finding> Lint(const Policy& policy, const LintOptions& options = {});
 
 // The highest severity in findings, or nullopt when there are none.

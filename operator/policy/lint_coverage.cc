@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <utility>
 
 #include "policy/lint_match.h"
 
@@ -89,6 +90,32 @@ struct ElementIndex {
   }
 };
 
+// The first earlier rule that covers cell c of x (-1: none), and whether a rule with another
+// effect than x's may catch some of the cell's requests first (the covering rule included).
+std::pair<int, bool> Judge(const Selector& x, const Cell& c, std::span<const Selector> earlier,
+                           std::span<const int> effects, int x_effect) {
+  bool differs = false;
+  std::optional<Selector> cell;  // built only when a rule with another effect may overlap
+  for (std::size_t i = 0; i < earlier.size(); ++i) {
+    if (CellCovered(earlier[i], x, c)) {
+      return {static_cast<int>(i), differs || (!effects.empty() && effects[i] != x_effect)};
+    }
+    if (effects.empty() || differs || effects[i] == x_effect) continue;
+    if (!cell) cell = CellSelector(x, c);
+    differs = MayOverlap(earlier[i], *cell);
+  }
+  return {-1, differs};
+}
+
+// Advances an odometer over the cells, last dimension fastest; false after the last cell.
+bool Advance(std::array<std::size_t, 5>* at, const std::array<std::size_t, 5>& sizes) {
+  for (std::size_t d = 5; d-- > 0;) {
+    if (++(*at)[d] < sizes[d]) return true;
+    (*at)[d] = 0;
+  }
+  return false;
+}
+
 }  // namespace
 
 Coverage AnalyzeCoverage(const Selector& x, std::span<const Selector> earlier,
@@ -115,21 +142,8 @@ Coverage AnalyzeCoverage(const Selector& x, std::span<const Selector> earlier,
   out.all_covered = true;
   std::array<std::size_t, 5> at = {0, 0, 0, 0, 0};
   for (bool more = sizes[4] > 0; more;) {
-    Cell c{values[0][at[0]], values[1][at[1]], values[2][at[2]], values[3][at[3]],
-           targets[at[4]]};
-    int cover = -1;
-    bool differs = false;
-    std::optional<Selector> cell;  // built only when a rule with another effect may overlap
-    for (std::size_t i = 0; i < earlier.size(); ++i) {
-      if (CellCovered(earlier[i], x, c)) {
-        cover = static_cast<int>(i);
-        if (!effects.empty() && effects[i] != x_effect) differs = true;
-        break;
-      }
-      if (effects.empty() || differs || effects[i] == x_effect) continue;
-      if (!cell) cell = CellSelector(x, c);
-      differs = MayOverlap(earlier[i], *cell);
-    }
+    Cell c{values[0][at[0]], values[1][at[1]], values[2][at[2]], values[3][at[3]], targets[at[4]]};
+    auto [cover, differs] = Judge(x, c, earlier, effects, x_effect);
     if (cover < 0) out.all_covered = false;
     if (cover >= 0) AddUnique(&out.by, cover);
     if (cover >= 0 && differs) out.differs = true;
@@ -141,15 +155,7 @@ Coverage AnalyzeCoverage(const Selector& x, std::span<const Selector> earlier,
       if (cover >= 0) AddUnique(&st.by, cover);
       if (differs) st.differs = true;
     }
-    // Advance the odometer, last dimension fastest.
-    more = false;
-    for (std::size_t d = 5; d-- > 0;) {
-      if (++at[d] < sizes[d]) {
-        more = true;
-        break;
-      }
-      at[d] = 0;
-    }
+    more = Advance(&at, sizes);
   }
   std::sort(out.by.begin(), out.by.end());
   if (out.all_covered) return out;

@@ -196,15 +196,15 @@ std::optional<GroupHint> HintForUnknownGroup(std::string_view group) {
     return GroupHint{"", "the core group is written as the empty string"};
   }
   if (group == "extensions") {
-    return GroupHint{"", "the extensions group is no longer served (its last resources moved "
-                         "to apps and networking.k8s.io by Kubernetes 1.22)"};
+    return GroupHint{"",
+                     "the extensions group is no longer served (its last resources moved "
+                     "to apps and networking.k8s.io by Kubernetes 1.22)"};
   }
   // A group written without its domain: "rbac" for rbac.authorization.k8s.io.
   std::string found;
   for (const KnownResource& r : Table()) {
     std::string_view g = r.group;
-    if (g.size() > group.size() && g.starts_with(group) && g[group.size()] == '.' &&
-        found != g) {
+    if (g.size() > group.size() && g.starts_with(group) && g[group.size()] == '.' && found != g) {
       if (!found.empty()) return std::nullopt;  // ambiguous
       found = std::string(g);
     }

@@ -198,7 +198,8 @@ bool MayOverlap(const Selector& a, const Selector& b) {
 }
 
 // The target part of a cell: which entry/pattern/name (resource rules) or URL it stands for.
-bool CoversTarget(const Selector& o, const Selector& x, const std::string* ns, const TargetAtom& t) {
+bool CoversTarget(const Selector& o, const Selector& x, const std::string* ns,
+                  const TargetAtom& t) {
   using K = Selector::Kind;
   if (o.kind == K::kAny) return true;
   if (o.kind != x.kind) return false;

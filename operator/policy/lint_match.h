@@ -28,12 +28,12 @@ namespace kaudit::policy::lint_internal {
 // What one resource string of a GroupResources matches.
 struct ResourcePattern {
   enum class Kind {
-    kAll,              // "*": every resource and subresource of the group
-    kExact,            // "pods" (subresource "") or "pods/log"
-    kResourceAnySub,   // "pods/*": resource pods with any subresource, and plain pods
-    kAnyResourceSub,   // "*/scale": any resource, subresource scale
-    kOpaque,           // "*/*", "a/b/c", "pods/", ...: version-dependent or empty; only the same
-                       // string is known to match the same requests
+    kAll,             // "*": every resource and subresource of the group
+    kExact,           // "pods" (subresource "") or "pods/log"
+    kResourceAnySub,  // "pods/*": resource pods with any subresource, and plain pods
+    kAnyResourceSub,  // "*/scale": any resource, subresource scale
+    kOpaque,          // "*/*", "a/b/c", "pods/", ...: version-dependent or empty; only the same
+                      // string is known to match the same requests
   };
   Kind kind = Kind::kOpaque;
   std::string resource;     // kExact, kResourceAnySub

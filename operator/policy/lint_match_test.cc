@@ -128,8 +128,8 @@ TEST(SelectorCoversTest, Kinds) {
   PolicyRule ns_only = Rule({.namespaces = {"a"}});
   EXPECT_TRUE(RuleCovers(Rule({}), core));
   EXPECT_TRUE(RuleCovers(Rule({}), metrics));
-  EXPECT_FALSE(RuleCovers(core, metrics));    // resource rules never match /metrics
-  EXPECT_FALSE(RuleCovers(all_urls, core));   // non-resource rules never match resources
+  EXPECT_FALSE(RuleCovers(core, metrics));   // resource rules never match /metrics
+  EXPECT_FALSE(RuleCovers(all_urls, core));  // non-resource rules never match resources
   EXPECT_FALSE(RuleCovers(all_urls, Rule({})));
   EXPECT_FALSE(RuleCovers(ns_only, metrics));  // namespaces alone make a resource rule
   EXPECT_TRUE(RuleCovers(ns_only, Rule({.resources = {{.group = ""}}, .namespaces = {"a"}})));
@@ -191,13 +191,12 @@ TEST(AnalyzeCoverageTest, CoveredParts) {
             (Element{.dim = Element::Dim::kResources, .index = 0, .pattern = 1}));
 
   // A cell split over two names of one pattern: covered only when both names are.
-  std::vector<Selector> name_x = {ToSelector(Rule(
-      {.resources = {{.group = "", .resources = {"configmaps"}, .resource_names = {"x"}}}}))};
-  Coverage n = AnalyzeCoverage(
-      ToSelector(Rule({.resources = {{.group = "",
-                                      .resources = {"configmaps"},
-                                      .resource_names = {"x", "y"}}}})),
-      name_x, 1024);
+  std::vector<Selector> name_x = {ToSelector(
+      Rule({.resources = {{.group = "", .resources = {"configmaps"}, .resource_names = {"x"}}}}))};
+  Coverage n = AnalyzeCoverage(ToSelector(Rule({.resources = {{.group = "",
+                                                               .resources = {"configmaps"},
+                                                               .resource_names = {"x", "y"}}}})),
+                               name_x, 1024);
   EXPECT_FALSE(n.all_covered);
   EXPECT_TRUE(n.covered_parts.empty());
 }
@@ -214,8 +213,7 @@ TEST(AnalyzeCoverageTest, DiffersWhenAnOverlappingRuleWithAnotherEffectComesFirs
   EXPECT_TRUE(c.all_covered);
   EXPECT_TRUE(c.differs);
   // The same with rules[0] on a URL: disjoint, so the later rule is merely redundant.
-  earlier[0] = ToSelector(Rule({.level = "None", .users = {"alice"},
-                                .non_resource_urls = {"/x"}}));
+  earlier[0] = ToSelector(Rule({.level = "None", .users = {"alice"}, .non_resource_urls = {"/x"}}));
   Coverage d = AnalyzeCoverage(later, earlier, 1024, effects, 1);
   EXPECT_TRUE(d.all_covered);
   EXPECT_FALSE(d.differs);
@@ -235,15 +233,16 @@ TEST(MayOverlapTest, Cases) {
                        {.resources = {{.group = "", .resources = {"pods/log"}}}}));
   EXPECT_TRUE(overlap({.resources = {{.group = "", .resources = {"pods/*"}}}},
                       {.resources = {{.group = "", .resources = {"*/log"}}}}));
-  EXPECT_FALSE(overlap({.resources = {{.group = "", .resources = {"pods"}, .resource_names = {"x"}}}},
-                       {.resources = {{.group = "", .resources = {"pods"}, .resource_names = {"y"}}}}));
+  EXPECT_FALSE(
+      overlap({.resources = {{.group = "", .resources = {"pods"}, .resource_names = {"x"}}}},
+              {.resources = {{.group = "", .resources = {"pods"}, .resource_names = {"y"}}}}));
 }
 
 TEST(RestrictToResourceTest, Cases) {
   ResourcePattern secrets = ClassifyResource("secrets");
   EXPECT_FALSE(RestrictToResource(ToSelector(Rule({.non_resource_urls = {"*"}})), "", secrets));
-  EXPECT_FALSE(RestrictToResource(ToSelector(Rule({.resources = {{.group = "apps"}}})), "",
-                                  secrets));
+  EXPECT_FALSE(
+      RestrictToResource(ToSelector(Rule({.resources = {{.group = "apps"}}})), "", secrets));
   auto all = RestrictToResource(ToSelector(Rule({.verbs = {"get"}})), "", secrets);
   ASSERT_TRUE(all);
   EXPECT_EQ(all->verbs, std::vector<std::string>{"get"});

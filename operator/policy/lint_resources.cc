@@ -14,7 +14,8 @@ bool Has(const std::vector<std::string>& list, std::string_view s) {
 }
 
 bool HasUpper(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)); });
+  return std::any_of(s.begin(), s.end(),
+                     [](char ch) { return std::isupper(static_cast<unsigned char>(ch)); });
 }
 
 std::string EntryField(std::size_t e) { return "resources[" + std::to_string(e) + "]"; }
@@ -29,14 +30,13 @@ void ReportWrongGroup(const RuleCheck& c, std::size_t e, std::size_t k, std::str
   const GroupResources& gr = c.rule().resources[e];
   std::string served = GroupDesc(groups.front());
   for (std::size_t i = 1; i < groups.size(); ++i) served += " and " + GroupDesc(groups[i]);
-  std::string msg = GroupDesc(gr.group) + " has no resource " + Quote(base) + "; it is served by " +
-                    served;
+  std::string msg =
+      GroupDesc(gr.group) + " has no resource " + Quote(base) + "; it is served by " + served;
   if (gr.group.empty()) msg += " (an entry without group means the core group only)";
-  std::string fix = gr.resources.size() == 1
-                        ? "set " + c.Field(EntryField(e) + ".group") + " to " +
-                              Quote(groups.front())
-                        : "move " + Quote(gr.resources[k]) + " to an entry with group: " +
-                              Quote(groups.front());
+  std::string fix =
+      gr.resources.size() == 1
+          ? "set " + c.Field(EntryField(e) + ".group") + " to " + Quote(groups.front())
+          : "move " + Quote(gr.resources[k]) + " to an entry with group: " + Quote(groups.front());
   c.Add(Severity::kWarning, kCodeWrongGroup, std::move(msg), std::move(fix));
 }
 
@@ -60,9 +60,9 @@ void ReportUnknownResource(const RuleCheck& c, std::size_t e, std::size_t k,
   std::string other = Suggest(base, all);
   if (!other.empty()) {
     std::string_view group = GroupsServing(other).front();
-    c.Add(Severity::kWarning, kCodeUnknownResource, std::move(msg),
-          "replace " + field + " with " + Quote(other) + " in an entry with group: " +
-              Quote(group));
+    c.Add(
+        Severity::kWarning, kCodeUnknownResource, std::move(msg),
+        "replace " + field + " with " + Quote(other) + " in an entry with group: " + Quote(group));
     return;
   }
   c.Add(Severity::kWarning, kCodeUnknownResource, std::move(msg),
@@ -79,10 +79,12 @@ bool CheckPattern(const RuleCheck& c, std::size_t e, std::size_t k) {
   if (!IsKnownGroup(gr.group)) {
     if (!HasUpper(base)) return false;
     c.Add(Severity::kWarning, kCodeUnknownResource,
-          Quote(base) + " has upper-case letters: resource names are lower-case plurals (the "
-                        "kind Deployment is the resource deployments)",
-          "replace " + c.Field(PatternField(e, k)) + " with the resource name from "
-                                                     "`kubectl api-resources`");
+          Quote(base) +
+              " has upper-case letters: resource names are lower-case plurals (the "
+              "kind Deployment is the resource deployments)",
+          "replace " + c.Field(PatternField(e, k)) +
+              " with the resource name from "
+              "`kubectl api-resources`");
     return true;
   }
   const KnownResource* known = FindResource(gr.group, base);
@@ -158,8 +160,9 @@ std::vector<std::size_t> CheckNames(const RuleCheck& c, std::size_t e) {
     c.Add(Severity::kInfo, kCodeNamesNeverMatch,
           "create and deletecollection requests for " + Quote(gr.resources[top.front()]) +
               " carry no object name, so they never match resourceNames",
-          "add \"\" to " + names + ", or select create and deletecollection in a rule without "
-                                   "resourceNames");
+          "add \"\" to " + names +
+              ", or select create and deletecollection in a rule without "
+              "resourceNames");
   }
   return {};
 }
@@ -236,8 +239,7 @@ bool CheckUrls(const RuleCheck& c) {
     std::string group = res->substr(0, slash);
     std::string resource = res->substr(slash + 1);
     std::string example = "resources: [{group: " + Quote(group) +
-                          (resource.empty() ? "" : ", resources: [" + Quote(resource) + "]") +
-                          "}]";
+                          (resource.empty() ? "" : ", resources: [" + Quote(resource) + "]") + "}]";
     c.Add(Severity::kWarning, kCodeUrlIsResourcePath,
           Quote(urls[i]) + " is the path of resource requests, which nonResourceURLs never match",
           "select them in a rule with " + example + " instead of " +

@@ -67,17 +67,18 @@ bool CheckVerb(const RuleCheck& c, std::size_t i) {
   if (c.kind() == Kind::kResource && !resource_ok && http_ok) {
     std::string_view meant = ResourceVerbFor(v);
     c.Add(Severity::kWarning, kCodeVerbNeverMatches,
-          "verb " + Quote(v) + " never occurs on resource requests: they carry Kubernetes verbs "
-          "(POST is create, PUT is update, HEAD is get)",
-          meant.empty() ? "remove " + field
-                        : "replace " + field + " with " + Quote(meant));
+          "verb " + Quote(v) +
+              " never occurs on resource requests: they carry Kubernetes verbs "
+              "(POST is create, PUT is update, HEAD is get)",
+          meant.empty() ? "remove " + field : "replace " + field + " with " + Quote(meant));
     return true;
   }
   if (c.kind() == Kind::kNonResource && resource_ok && !http_ok) {
     std::string_view meant = HttpVerbFor(v);
     c.Add(Severity::kWarning, kCodeVerbNeverMatches,
-          "verb " + Quote(v) + " never occurs on non-resource requests: they carry the "
-          "lowercase HTTP method (get, post, put, patch, delete, head, options)",
+          "verb " + Quote(v) +
+              " never occurs on non-resource requests: they carry the "
+              "lowercase HTTP method (get, post, put, patch, delete, head, options)",
           meant.empty() ? "remove " + field : "replace " + field + " with " + Quote(meant));
     return true;
   }
@@ -86,8 +87,7 @@ bool CheckVerb(const RuleCheck& c, std::size_t i) {
                         ? " is an RBAC verb: authorizers check it, but no request carries it"
                         : " is not a verb any request carries (verbs are compared exactly, "
                           "in lower case)";
-  c.Add(Severity::kWarning, kCodeUnknownVerb, "verb " + Quote(v) + why,
-        UnknownVerbFix(c, v, i));
+  c.Add(Severity::kWarning, kCodeUnknownVerb, "verb " + Quote(v) + why, UnknownVerbFix(c, v, i));
   return true;
 }
 
@@ -101,24 +101,24 @@ bool CheckVerbs(const RuleCheck& c) {
 }
 
 void CheckWildcardList(const RuleCheck& c, const std::vector<std::string>& list,
-                       const std::string& field, const std::string& what,
-                       const std::string& fix) {
+                       const std::string& field, const std::string& what, const std::string& fix) {
   if (!Has(list, "*")) return;
   c.Add(Severity::kWarning, kCodeNotAWildcard,
-        field + " are compared literally: \"*\" matches only " + what + " named \"*\", it is "
-        "not a wildcard",
+        field + " are compared literally: \"*\" matches only " + what +
+            " named \"*\", it is "
+            "not a wildcard",
         fix);
 }
 
 void CheckWildcards(const RuleCheck& c) {
   CheckWildcardList(c, c.rule().users, "users", "a user",
                     "remove \"*\" from " + c.Field("users") + "; an absent list matches everyone");
-  CheckWildcardList(c, c.rule().user_groups, "userGroups", "a group",
-                    "remove \"*\" from " + c.Field("userGroups") +
-                        "; an absent list matches every user");
-  CheckWildcardList(c, c.rule().namespaces, "namespaces", "a namespace",
-                    "remove \"*\" from " + c.Field("namespaces") +
-                        "; an absent list matches every namespace");
+  CheckWildcardList(
+      c, c.rule().user_groups, "userGroups", "a group",
+      "remove \"*\" from " + c.Field("userGroups") + "; an absent list matches every user");
+  CheckWildcardList(
+      c, c.rule().namespaces, "namespaces", "a namespace",
+      "remove \"*\" from " + c.Field("namespaces") + "; an absent list matches every namespace");
   for (std::size_t e = 0; e < c.rule().resources.size(); ++e) {
     std::string field = c.Field("resources[" + std::to_string(e) + "].resourceNames");
     CheckWildcardList(c, c.rule().resources[e].resource_names, "resourceNames", "an object",
@@ -138,7 +138,8 @@ void CheckSelectors(const std::vector<RuleView>& rules, std::vector<Finding>* ou
     if (!dead) continue;
     c.Add(Severity::kWarning, kCodeMatchesNothing,
           "matches no request kube-apiserver serves (see the other findings for this rule), so "
-          "its level " + view.rule->level + " never applies",
+          "its level " +
+              view.rule->level + " never applies",
           "fix the selectors reported for " + RuleRef(view.index) + ", or remove the rule");
   }
 }

@@ -90,8 +90,7 @@ Finding MakeFinding(const RuleView& r, Severity sev, const std::vector<const Sen
   } else {
     f.message = "logs the bodies of " + JoinWhat(hits) + " at " + r.rule->level +
                 ": they are meant for non-confidential data but often hold credentials";
-    f.fix = "if they may hold credentials here, insert " + capping + " before " +
-            RuleRef(r.index);
+    f.fix = "if they may hold credentials here, insert " + capping + " before " + RuleRef(r.index);
   }
   return f;
 }

@@ -82,8 +82,8 @@ std::string RemovalFix(int j, const PolicyRule& rule, const Element& e) {
 void ReportWhole(const std::vector<RuleView>& rules, int j, const Coverage& c,
                  std::vector<Finding>* out) {
   const RuleView& r = rules[static_cast<std::size_t>(j)];
-  std::string msg = "can never match: every request it matches is matched first by " +
-                    RuleList(rules, c.by);
+  std::string msg =
+      "can never match: every request it matches is matched first by " + RuleList(rules, c.by);
   Finding f;
   f.code = kCodeShadowedRule;
   f.rule_index = j;

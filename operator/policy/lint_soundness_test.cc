@@ -58,19 +58,25 @@ std::vector<Request> Universe() {
     const char* name;
     std::vector<std::string> groups;
   };
-  const std::vector<User> users = {
-      {false, "", {}}, {true, "alice", {"g1"}}, {true, "bob", {"g2"}}, {true, "carol", {"g1", "g2"}}};
+  const std::vector<User> users = {{false, "", {}},
+                                   {true, "alice", {"g1"}},
+                                   {true, "bob", {"g2"}},
+                                   {true, "carol", {"g1", "g2"}}};
   struct Target {
     const char* group;
     const char* res;
     const char* sub;
   };
-  const std::vector<Target> targets = {
-      {"", "pods", ""},          {"", "pods", "log"},          {"", "pods", "status"},
-      {"", "secrets", ""},       {"", "serviceaccounts", "token"}, {"", "configmaps", ""},
-      {"apps", "deployments", ""}, {"apps", "deployments", "scale"},
-      {"authentication.k8s.io", "tokenreviews", ""}};
-  const std::vector<std::string> paths = {"/metrics", "/api",     "/apis",   "/apis/apps",
+  const std::vector<Target> targets = {{"", "pods", ""},
+                                       {"", "pods", "log"},
+                                       {"", "pods", "status"},
+                                       {"", "secrets", ""},
+                                       {"", "serviceaccounts", "token"},
+                                       {"", "configmaps", ""},
+                                       {"apps", "deployments", ""},
+                                       {"apps", "deployments", "scale"},
+                                       {"authentication.k8s.io", "tokenreviews", ""}};
+  const std::vector<std::string> paths = {"/metrics", "/api",          "/apis",   "/apis/apps",
                                           "/healthz", "/healthz/etcd", "/version"};
   std::vector<Request> out;
   for (const User& u : users) {
@@ -129,7 +135,8 @@ class RandomPolicies {
     if (may_be_empty && Int(2) == 0) return {};
     std::vector<std::string> out;
     int n = 1 + Int(2);
-    for (int i = 0; i < n; ++i) out.push_back(vocab[static_cast<std::size_t>(Int(static_cast<int>(vocab.size())))]);
+    for (int i = 0; i < n; ++i)
+      out.push_back(vocab[static_cast<std::size_t>(Int(static_cast<int>(vocab.size())))]);
     return out;
   }
 
@@ -150,9 +157,8 @@ class RandomPolicies {
         }
         break;
       case 1:
-        r.non_resource_urls = Some({"/metrics", "/api*", "/apis/*", "/healthz*", "/healthz",
-                                    "*", "/api"},
-                                   false);
+        r.non_resource_urls =
+            Some({"/metrics", "/api*", "/apis/*", "/healthz*", "/healthz", "*", "/api"}, false);
         break;
       default:
         break;  // matches every kind of request
@@ -164,10 +170,10 @@ class RandomPolicies {
     GroupResources gr;
     gr.group = Some({"", "apps", "authentication.k8s.io"}, false)[0];
     if (Int(4) == 0) return gr;  // the whole group
-    gr.resources = Some({"pods", "pods/log", "pods/*", "*/log", "*", "secrets", "deployments",
-                         "deployments/*", "*/scale", "*/*", "serviceaccounts/token",
-                         "configmaps", "tokenreviews"},
-                        false);
+    gr.resources =
+        Some({"pods", "pods/log", "pods/*", "*/log", "*", "secrets", "deployments", "deployments/*",
+              "*/scale", "*/*", "serviceaccounts/token", "configmaps", "tokenreviews"},
+             false);
     gr.resource_names = Int(3) == 0 ? Some({"", "x"}, false) : std::vector<std::string>{};
     return gr;
   }
@@ -320,8 +326,8 @@ TEST_F(LintSoundnessTest, ShadowedRulesAndPartsChangeNoDecision) {
 // A credential request is logged with a body when the level is RequestResponse (any verb but
 // watch) or Request on a verb whose request body is the object.
 bool LeaksBody(const Request& r, const Decision& d) {
-  bool credential = r.resource &&
-                    ((r.api_group.empty() && r.res == "secrets" && r.sub.empty()) ||
+  bool credential =
+      r.resource && ((r.api_group.empty() && r.res == "secrets" && r.sub.empty()) ||
                      (r.api_group.empty() && r.res == "serviceaccounts" && r.sub == "token") ||
                      (r.api_group == "authentication.k8s.io" && r.res == "tokenreviews"));
   if (!credential) return false;
@@ -370,10 +376,22 @@ std::vector<bool> Matches(const PolicyRule& rule, const std::vector<RequestAttri
 // contradicts (sound), and for strings it classifies it must find every cover (precise), over
 // requests that include literal '*' resource and subresource names.
 TEST(LintPatternAgreementTest, ResourcePatternsAgreeWithTheEvaluator) {
-  const std::vector<std::string> vocab = {"*",         "pods",         "pods/log",      "pods/*",
-                                          "*/log",     "*/scale",      "*/*",           "*/**",
-                                          "deployments/scale", "deployments/*", "a/b/c", "pods/",
-                                          "pod*",      "**/log",       "x*/*",          "*/"};
+  const std::vector<std::string> vocab = {"*",
+                                          "pods",
+                                          "pods/log",
+                                          "pods/*",
+                                          "*/log",
+                                          "*/scale",
+                                          "*/*",
+                                          "*/**",
+                                          "deployments/scale",
+                                          "deployments/*",
+                                          "a/b/c",
+                                          "pods/",
+                                          "pod*",
+                                          "**/log",
+                                          "x*/*",
+                                          "*/"};
   std::vector<Request> reqs;
   for (const char* res : {"pods", "deployments", "*", "pod*", "**", "x*", "a"}) {
     for (const char* sub : {"", "log", "scale", "*", "**"}) {
@@ -418,9 +436,9 @@ TEST(LintPatternAgreementTest, ResourcePatternsAgreeWithTheEvaluator) {
 }
 
 TEST(LintPatternAgreementTest, UrlPatternsAgreeWithTheEvaluator) {
-  const std::vector<std::string> vocab = {"*",        "**",       "/api*",  "/apis/*", "/api",
-                                          "/apis",    "/healthz*", "/healthz", "/healthz/etcd",
-                                          "/healthz/*"};
+  const std::vector<std::string> vocab = {
+      "*",     "**",        "/api*",    "/apis/*",       "/api",
+      "/apis", "/healthz*", "/healthz", "/healthz/etcd", "/healthz/*"};
   std::vector<Request> reqs;
   for (const char* path : {"/api", "/apis", "/apis/x", "/api/v1", "/healthz", "/healthz/",
                            "/healthz/etcd", "/healthzz", "/x", "*", "/api*", ""}) {

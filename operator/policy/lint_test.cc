@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "policy/loader.h"
+#include "policy/lint_testing.h"
 #include "policy/presets.h"
 
 // Rules are written as designated initializers naming only the fields a case is about.
@@ -17,30 +17,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// A policy from the YAML of its rules; RequestReceived is omitted and a catch-all appended
-// unless the case is about those, so other checks stay quiet.
-Policy Rules(const std::string& rules_yaml, bool omit_rr = true, bool catch_all = true) {
-  std::string doc = "apiVersion: audit.k8s.io/v1\nkind: Policy\n";
-  if (omit_rr) doc += "omitStages: [RequestReceived]\n";
-  doc += "rules:\n" + rules_yaml;
-  if (catch_all) doc += "- level: Metadata\n";
-  LoadResult r = LoadPolicy(doc);
-  EXPECT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0]) << "\n" << doc;
-  return r.policy;
-}
-
-std::vector<Finding> Only(const std::vector<Finding>& all, std::string_view code) {
-  std::vector<Finding> out;
-  for (const Finding& f : all) {
-    if (f.code == code) out.push_back(f);
-  }
-  return out;
-}
-
-std::vector<Finding> LintCode(const Policy& p, std::string_view code) {
-  return Only(Lint(p), code);
-}
+using lint_testing::LintCode;
+using lint_testing::Rules;
 
 // --- shadowed-rule / partially-shadowed -------------------------------------------------------
 
@@ -85,9 +63,10 @@ TEST(LintShadowTest, SubresourceWildcardShadowsThePlainResource) {
 }
 
 TEST(LintShadowTest, PlainResourceDoesNotShadowItsSubresources) {
-  Policy p = Rules("- level: None\n  resources: [{group: \"\", resources: [pods]}]\n"
-                   "- level: Request\n  resources: [{group: \"\", resources: [pods/log]}]\n"
-                   "- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n");
+  Policy p = Rules(
+      "- level: None\n  resources: [{group: \"\", resources: [pods]}]\n"
+      "- level: Request\n  resources: [{group: \"\", resources: [pods/log]}]\n"
+      "- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n");
   EXPECT_THAT(LintCode(p, kCodeShadowedRule), IsEmpty());
   EXPECT_THAT(LintCode(p, kCodePartiallyShadowed), IsEmpty());
 }
@@ -99,15 +78,17 @@ TEST(LintShadowTest, UrlPrefixes) {
   ASSERT_EQ(shadowed.size(), 1u);
   EXPECT_EQ(shadowed[0].rule_index, 1);
   // The other way round "/api" itself still reaches rules[1].
-  Policy p = Rules("- level: None\n  nonResourceURLs: [\"/apis/*\"]\n"
-                   "- level: Metadata\n  nonResourceURLs: [\"/api*\"]\n");
+  Policy p = Rules(
+      "- level: None\n  nonResourceURLs: [\"/apis/*\"]\n"
+      "- level: Metadata\n  nonResourceURLs: [\"/api*\"]\n");
   EXPECT_THAT(LintCode(p, kCodeShadowedRule), IsEmpty());
   EXPECT_THAT(LintCode(p, kCodePartiallyShadowed), IsEmpty());
 }
 
 TEST(LintShadowTest, VerbSubsetIsOnlyPartial) {
-  Policy p = Rules("- level: Metadata\n  verbs: [get]\n  resources: [{group: \"\"}]\n"
-                   "- level: RequestResponse\n  verbs: [get, list]\n  resources: [{group: \"\"}]\n");
+  Policy p = Rules(
+      "- level: Metadata\n  verbs: [get]\n  resources: [{group: \"\"}]\n"
+      "- level: RequestResponse\n  verbs: [get, list]\n  resources: [{group: \"\"}]\n");
   EXPECT_THAT(LintCode(p, kCodeShadowedRule), IsEmpty());
   auto part = LintCode(p, kCodePartiallyShadowed);
   ASSERT_EQ(part.size(), 1u);
@@ -133,8 +114,9 @@ TEST(LintShadowTest, GroupsAreAnyOf) {
                              "- level: Metadata\n  userGroups: [a]\n"),
                        kCodeShadowedRule),
               ::testing::SizeIs(1));
-  Policy p = Rules("- level: None\n  userGroups: [a]\n"
-                   "- level: Metadata\n  userGroups: [a, b]\n");
+  Policy p = Rules(
+      "- level: None\n  userGroups: [a]\n"
+      "- level: Metadata\n  userGroups: [a, b]\n");
   EXPECT_THAT(LintCode(p, kCodeShadowedRule), IsEmpty());
   auto part = LintCode(p, kCodePartiallyShadowed);
   ASSERT_EQ(part.size(), 1u);
@@ -153,9 +135,10 @@ TEST(LintShadowTest, UserAndGroupSelectorsAreIndependent) {
 }
 
 TEST(LintShadowTest, ResourceRulesNeverShadowNonResourceRules) {
-  Policy p = Rules("- level: None\n  resources: [{group: \"\"}]\n"
-                   "- level: None\n  namespaces: [\"\"]\n"
-                   "- level: Metadata\n  nonResourceURLs: [/metrics]\n");
+  Policy p = Rules(
+      "- level: None\n  resources: [{group: \"\"}]\n"
+      "- level: None\n  namespaces: [\"\"]\n"
+      "- level: Metadata\n  nonResourceURLs: [/metrics]\n");
   EXPECT_THAT(LintCode(p, kCodeShadowedRule), IsEmpty());
 }
 
@@ -169,19 +152,20 @@ TEST(LintShadowTest, NamespacesAlonePartiallyShadow) {
 }
 
 TEST(LintShadowTest, ResourceEntryFixKeepsTheEntryMeaningful) {
-  auto part = LintCode(Rules("- level: Metadata\n  resources: [{group: \"\", resources: [secrets]}]\n"
-                             "- level: RequestResponse\n"
-                             "  resources: [{group: \"\", resources: [secrets, configmaps]},\n"
-                             "              {group: apps}]\n"),
-                       kCodePartiallyShadowed);
+  auto part =
+      LintCode(Rules("- level: Metadata\n  resources: [{group: \"\", resources: [secrets]}]\n"
+                     "- level: RequestResponse\n"
+                     "  resources: [{group: \"\", resources: [secrets, configmaps]},\n"
+                     "              {group: apps}]\n"),
+               kCodePartiallyShadowed);
   ASSERT_EQ(part.size(), 1u);
   EXPECT_THAT(part[0].fix, HasSubstr("remove \"secrets\" from rules[1].resources[0].resources"));
   // With one resource left in an entry, the entry goes: an empty list would mean "all".
-  auto whole_entry = LintCode(
-      Rules("- level: Metadata\n  resources: [{group: \"\", resources: [secrets]}]\n"
-            "- level: RequestResponse\n"
-            "  resources: [{group: \"\", resources: [secrets]}, {group: apps}]\n"),
-      kCodePartiallyShadowed);
+  auto whole_entry =
+      LintCode(Rules("- level: Metadata\n  resources: [{group: \"\", resources: [secrets]}]\n"
+                     "- level: RequestResponse\n"
+                     "  resources: [{group: \"\", resources: [secrets]}, {group: apps}]\n"),
+               kCodePartiallyShadowed);
   ASSERT_EQ(whole_entry.size(), 1u);
   EXPECT_THAT(whole_entry[0].fix, HasSubstr("remove rules[1].resources[0]"));
 }
@@ -194,7 +178,8 @@ TEST(LintShadowTest, RedundantOnlyWhenNoOverlappingRuleWithAnotherLevelComesFirs
   ASSERT_EQ(warn.size(), 1u);
   EXPECT_EQ(warn[0].severity, Severity::kWarning);  // alice's pod requests get None
   auto info = LintCode(Rules("- level: None\n  users: [alice]\n  nonResourceURLs: [/x]\n"
-                             "- level: Metadata\n" + pods + "- level: Metadata\n" + pods),
+                             "- level: Metadata\n" +
+                             pods + "- level: Metadata\n" + pods),
                        kCodeShadowedRule);
   ASSERT_EQ(info.size(), 1u);
   EXPECT_EQ(info[0].severity, Severity::kInfo);
@@ -207,10 +192,11 @@ TEST(LintShadowTest, ResourceNames) {
                                      "  resources: [{group: \"\", resources: [configmaps]}]\n"),
                        kCodeShadowedRule),
               IsEmpty());
-  EXPECT_THAT(LintCode(Rules("- level: None\n  resources: [{group: \"\", resources: [configmaps]}]\n" +
-                             named),
-                       kCodeShadowedRule),
-              ::testing::SizeIs(1));
+  EXPECT_THAT(
+      LintCode(
+          Rules("- level: None\n  resources: [{group: \"\", resources: [configmaps]}]\n" + named),
+          kCodeShadowedRule),
+      ::testing::SizeIs(1));
 }
 
 // --- no-catch-all -------------------------------------------------------------------------------
@@ -246,7 +232,8 @@ TEST(LintSensitiveTest, BodyCatchAllLogsCredentials) {
   EXPECT_THAT(f[0].message, HasSubstr("Secrets"));
   EXPECT_THAT(f[0].message, HasSubstr("serviceaccounts/token"));
   EXPECT_THAT(f[0].message, HasSubstr("TokenReviews"));
-  EXPECT_THAT(f[0].fix, HasSubstr("{group: \"authentication.k8s.io\", resources: [\"tokenreviews\"]}"));
+  EXPECT_THAT(f[0].fix,
+              HasSubstr("{group: \"authentication.k8s.io\", resources: [\"tokenreviews\"]}"));
   EXPECT_EQ(f[1].severity, Severity::kInfo);
   EXPECT_THAT(f[1].message, HasSubstr("ConfigMaps"));
 }
@@ -261,17 +248,18 @@ TEST(LintSensitiveTest, EarlierCapsOnlyCoverWhatTheyMatch) {
   EXPECT_THAT(f[0].message, ::testing::Not(HasSubstr("Secrets")));
   EXPECT_THAT(f[0].message, HasSubstr("TokenReviews"));
   // A cap for one user leaves everyone else's Secrets at RequestResponse.
-  auto per_user = LintCode(
-      Rules("- level: Metadata\n  users: [alice]\n  resources: [{group: \"\", resources: [secrets]}]\n"
-            "- level: RequestResponse\n  resources: [{group: \"\"}]\n",
-            true, false),
-      kCodeSensitiveBody);
+  auto per_user = LintCode(Rules("- level: Metadata\n  users: [alice]\n  resources: [{group: \"\", "
+                                 "resources: [secrets]}]\n"
+                                 "- level: RequestResponse\n  resources: [{group: \"\"}]\n",
+                                 true, false),
+                           kCodeSensitiveBody);
   ASSERT_FALSE(per_user.empty());
   EXPECT_THAT(per_user[0].message, HasSubstr("Secrets"));
   // A cap for some names leaves the other Secrets.
   auto per_name = LintCode(
-      Rules("- level: None\n  resources: [{group: \"\", resources: [secrets], resourceNames: [x]}]\n"
-            "- level: RequestResponse\n  resources: [{group: \"\", resources: [secrets]}]\n"),
+      Rules(
+          "- level: None\n  resources: [{group: \"\", resources: [secrets], resourceNames: [x]}]\n"
+          "- level: RequestResponse\n  resources: [{group: \"\", resources: [secrets]}]\n"),
       kCodeSensitiveBody);
   EXPECT_THAT(per_name, ::testing::SizeIs(1));
 }
@@ -300,8 +288,9 @@ TEST(LintSensitiveTest, ReadsAtRequestCarryNoBody) {
 }
 
 TEST(LintSensitiveTest, WildcardsAndGroups) {
-  auto star = LintCode(Rules("- level: RequestResponse\n  resources: [{group: \"\", resources: [\"*\"]}]\n"),
-                       kCodeSensitiveBody);
+  auto star = LintCode(
+      Rules("- level: RequestResponse\n  resources: [{group: \"\", resources: [\"*\"]}]\n"),
+      kCodeSensitiveBody);
   ASSERT_FALSE(star.empty());
   EXPECT_THAT(star[0].message, HasSubstr("Secrets"));
   auto token = LintCode(
@@ -311,9 +300,11 @@ TEST(LintSensitiveTest, WildcardsAndGroups) {
   EXPECT_THAT(token[0].message, HasSubstr("serviceaccounts/token"));
   EXPECT_THAT(token[0].message, ::testing::Not(HasSubstr("Secrets")));
   // "*/*" means different things in different versions: assumed to reach Secrets.
-  EXPECT_THAT(LintCode(Rules("- level: RequestResponse\n  resources: [{group: \"\", resources: [\"*/*\"]}]\n"),
-                       kCodeSensitiveBody),
-              ::testing::Not(IsEmpty()));
+  EXPECT_THAT(
+      LintCode(
+          Rules("- level: RequestResponse\n  resources: [{group: \"\", resources: [\"*/*\"]}]\n"),
+          kCodeSensitiveBody),
+      ::testing::Not(IsEmpty()));
   EXPECT_THAT(LintCode(Rules("- level: RequestResponse\n  resources: [{group: apps}]\n"
                              "- level: RequestResponse\n  nonResourceURLs: [\"*\"]\n"),
                        kCodeSensitiveBody),
@@ -322,18 +313,18 @@ TEST(LintSensitiveTest, WildcardsAndGroups) {
 
 TEST(LintSensitiveTest, ShadowedBodyRuleIsNotALeak) {
   std::string secrets = "  resources: [{group: \"\", resources: [secrets]}]\n  namespaces: [a]\n";
-  EXPECT_THAT(LintCode(Rules("- level: Metadata\n" + secrets + "- level: RequestResponse\n" +
-                             secrets),
-                       kCodeSensitiveBody),
-              IsEmpty());
+  EXPECT_THAT(
+      LintCode(Rules("- level: Metadata\n" + secrets + "- level: RequestResponse\n" + secrets),
+               kCodeSensitiveBody),
+      IsEmpty());
 }
 
 // --- request-received-not-omitted ----------------------------------------------------------------
 
 TEST(LintStagesTest, RequestReceivedLogged) {
-  auto f = LintCode(Rules("- level: None\n  verbs: [watch]\n- level: Request\n  verbs: [create]\n",
-                          false),
-                    kCodeRequestReceived);
+  auto f = LintCode(
+      Rules("- level: None\n  verbs: [watch]\n- level: Request\n  verbs: [create]\n", false),
+      kCodeRequestReceived);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_index, -1);
   EXPECT_THAT(f[0].message, HasSubstr("by rules[1], rules[2]"));  // None rules log nothing
@@ -367,225 +358,26 @@ TEST(LintLevelTest, BodiesOnUrlsAndWatches) {
               IsEmpty());
 }
 
-// --- verbs and wildcards ------------------------------------------------------------------------
-
-TEST(LintVerbTest, Typos) {
-  auto f = LintCode(Rules("- level: None\n  verbs: [gets, GET, bind, read]\n"), kCodeUnknownVerb);
-  ASSERT_EQ(f.size(), 4u);
-  EXPECT_THAT(f[0].fix, HasSubstr("replace rules[0].verbs[0] with \"get\""));
-  EXPECT_THAT(f[1].fix, HasSubstr("replace rules[0].verbs[1] with \"get\""));
-  EXPECT_THAT(f[2].message, HasSubstr("RBAC verb"));
-  EXPECT_THAT(f[3].fix, HasSubstr("get, list and watch"));
-  EXPECT_THAT(LintCode(Rules("- level: None\n  verbs: [gets, GET, bind, read]\n"),
-                       kCodeMatchesNothing),
-              ::testing::SizeIs(1));
-}
-
-TEST(LintVerbTest, KnownVerbs) {
-  Policy p = Rules("- level: None\n  verbs: [get, list, watch, create, update, patch, delete,"
-                   " deletecollection]\n  resources: [{group: apps}]\n"
-                   "- level: None\n  verbs: [get, post, put, patch, delete, head, options]\n"
-                   "  nonResourceURLs: [\"/x\"]\n");
-  EXPECT_THAT(LintCode(p, kCodeUnknownVerb), IsEmpty());
-  EXPECT_THAT(LintCode(p, kCodeVerbNeverMatches), IsEmpty());
-  EXPECT_THAT(LintCode(p, kCodeMatchesNothing), IsEmpty());
-}
-
-TEST(LintVerbTest, WrongKindOfVerb) {
-  auto res = LintCode(Rules("- level: None\n  verbs: [post]\n  resources: [{group: apps}]\n"),
-                      kCodeVerbNeverMatches);
-  ASSERT_EQ(res.size(), 1u);
-  EXPECT_THAT(res[0].fix, HasSubstr("\"create\""));
-  auto url = LintCode(Rules("- level: None\n  verbs: [list, get]\n  nonResourceURLs: [/x]\n"),
-                      kCodeVerbNeverMatches);
-  ASSERT_EQ(url.size(), 1u);
-  EXPECT_THAT(url[0].fix, HasSubstr("replace rules[0].verbs[0] with \"get\""));
-  // A rule for every kind of request may name both kinds of verb.
-  EXPECT_THAT(LintCode(Rules("- level: None\n  verbs: [post, list]\n"), kCodeVerbNeverMatches),
-              IsEmpty());
-}
-
-TEST(LintWildcardTest, StarIsLiteral) {
-  Policy p = Rules("- level: None\n  verbs: [\"*\"]\n"
-                   "- level: None\n  users: [\"*\"]\n  userGroups: [\"*\"]\n"
-                   "- level: None\n  namespaces: [\"*\"]\n"
-                   "  resources: [{group: \"\", resources: [pods], resourceNames: [\"*\"]}]\n");
-  auto f = LintCode(p, kCodeNotAWildcard);
-  ASSERT_EQ(f.size(), 5u);
-  EXPECT_EQ(f[0].rule_index, 0);
-  EXPECT_EQ(f[1].rule_index, 1);
-  EXPECT_EQ(f[3].rule_index, 2);
-  EXPECT_THAT(LintCode(Rules("- level: None\n  verbs: [get]\n  nonResourceURLs: [\"*\"]\n"
-                             "- level: None\n  resources: [{group: \"\", resources: [\"*\"]}]\n"),
-                       kCodeNotAWildcard),
-              IsEmpty());
-}
-
-// --- groups and resources -----------------------------------------------------------------------
-
-TEST(LintResourceTest, DeploymentsWithoutGroupMatchNothing) {
-  Policy p = Rules("- level: RequestResponse\n  resources: [{resources: [deployments]}]\n");
-  auto f = LintCode(p, kCodeWrongGroup);
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_THAT(f[0].message, HasSubstr("served by group \"apps\""));
-  EXPECT_THAT(f[0].fix, HasSubstr("set rules[0].resources[0].group to \"apps\""));
-  auto dead = LintCode(p, kCodeMatchesNothing);
-  ASSERT_EQ(dead.size(), 1u);
-  EXPECT_EQ(dead[0].rule_index, 0);
-}
-
-TEST(LintResourceTest, WellKnownGroups) {
-  struct Case {
-    const char* resource;
-    const char* group;
-  };
-  for (Case c : {Case{"daemonsets", "apps"}, Case{"statefulsets", "apps"},
-                 Case{"ingresses", "networking.k8s.io"}, Case{"networkpolicies", "networking.k8s.io"},
-                 Case{"roles", "rbac.authorization.k8s.io"},
-                 Case{"clusterrolebindings", "rbac.authorization.k8s.io"},
-                 Case{"leases", "coordination.k8s.io"}, Case{"cronjobs", "batch"},
-                 Case{"jobs", "batch"}, Case{"customresourcedefinitions", "apiextensions.k8s.io"}}) {
-    auto f = LintCode(Rules(std::string("- level: None\n  resources: [{group: \"\", resources: [") +
-                            c.resource + "]}]\n"),
-                      kCodeWrongGroup);
-    ASSERT_EQ(f.size(), 1u) << c.resource;
-    EXPECT_THAT(f[0].fix, HasSubstr(std::string("\"") + c.group + "\"")) << c.resource;
-  }
-  // A core resource under another group; with other resources in the entry, the fix moves it.
-  auto pods = LintCode(Rules("- level: None\n  resources: [{group: apps, resources: [deployments, pods]}]\n"),
-                       kCodeWrongGroup);
-  ASSERT_EQ(pods.size(), 1u);
-  EXPECT_THAT(pods[0].message, HasSubstr("the core group"));
-  EXPECT_THAT(pods[0].fix, HasSubstr("move \"pods\" to an entry with group: \"\""));
-  // Served in both groups: no finding.
-  EXPECT_THAT(Lint(Rules("- level: None\n  resources: [{group: \"events.k8s.io\", resources: [events]},"
-                         " {group: \"\", resources: [events]}]\n")),
-              IsEmpty());
-}
-
-TEST(LintResourceTest, TyposAndKinds) {
-  auto f = LintCode(Rules("- level: None\n  resources: [{group: apps, resources: [deployment, \"Deployments/status\"]}]\n"
-                          "- level: None\n  resources: [{group: \"\", resources: [Pod, foos]}]\n"
-                          "- level: None\n  resources: [{group: policy, resources: [podsecuritypolicies]}]\n"),
-                    kCodeUnknownResource);
-  ASSERT_EQ(f.size(), 5u);
-  EXPECT_THAT(f[0].fix, HasSubstr("with \"deployments\""));
-  EXPECT_THAT(f[1].fix, HasSubstr("with \"deployments/status\""));
-  EXPECT_THAT(f[2].fix, HasSubstr("with \"pods\""));
-  EXPECT_THAT(f[3].fix, HasSubstr("kubectl api-resources"));
-  EXPECT_THAT(f[4].message, HasSubstr("removed in Kubernetes 1.25"));
-}
-
-TEST(LintResourceTest, CustomGroupsAreNotJudged) {
-  EXPECT_THAT(Lint(Rules("- level: None\n  resources: [{group: example.com, resources: [widgets, \"widgets/status\"]},"
-                         " {group: metrics.k8s.io, resources: [pods, nodes]}]\n")),
-              IsEmpty());
-  // ...except for what no group can serve: resource names are lower case.
-  EXPECT_THAT(LintCode(Rules("- level: None\n  resources: [{group: example.com, resources: [Widgets]}]\n"),
-                       kCodeUnknownResource),
-              ::testing::SizeIs(1));
-}
-
-TEST(LintResourceTest, UnknownGroups) {
-  auto f = LintCode(Rules("- level: None\n  resources: [{group: rbac, resources: [roles]}]\n"
-                          "- level: None\n  resources: [{group: core, resources: [pods]}]\n"
-                          "- level: None\n  resources: [{group: extensions, resources: [ingresses]}]\n"),
-                    kCodeUnknownGroup);
-  ASSERT_EQ(f.size(), 3u);
-  EXPECT_THAT(f[0].fix, HasSubstr("\"rbac.authorization.k8s.io\""));
-  EXPECT_THAT(f[1].fix, HasSubstr("to \"\""));
-  EXPECT_THAT(f[2].fix, HasSubstr("networking.k8s.io"));
-}
-
-TEST(LintResourceTest, Subresources) {
-  auto f = LintCode(Rules("- level: None\n  resources: [{group: \"\", resources: [pods/logs, nodes/metrics]}]\n"),
-                    kCodeUnknownSubresource);
-  ASSERT_EQ(f.size(), 2u);
-  EXPECT_THAT(f[0].fix, HasSubstr("\"pods/log\""));
-  EXPECT_THAT(f[1].fix, HasSubstr("remove rules[0].resources[0].resources[1]"));
-  EXPECT_THAT(Lint(Rules("- level: None\n  resources: [{group: \"\", resources: [pods/log, pods/exec,"
-                         " serviceaccounts/token, \"*/scale\"]},"
-                         " {group: apps, resources: [deployments/scale]},"
-                         " {group: networking.k8s.io, resources: [networkpolicies/status]}]\n")),
-              IsEmpty());
-}
-
-TEST(LintResourceTest, NamespacesOnClusterScopedResources) {
-  auto f = LintCode(Rules("- level: None\n  namespaces: [kube-system]\n"
-                          "  resources: [{group: \"\", resources: [nodes, pods, namespaces]}]\n"),
-                    kCodeClusterScopedNamespace);
-  ASSERT_EQ(f.size(), 1u);  // a request for Namespace x carries namespace x
-  EXPECT_THAT(f[0].message, HasSubstr("\"nodes\""));
-  EXPECT_THAT(LintCode(Rules("- level: None\n  namespaces: [kube-system, \"\"]\n"
-                             "  resources: [{group: \"\", resources: [nodes]}]\n"),
-                       kCodeClusterScopedNamespace),
-              IsEmpty());
-  EXPECT_THAT(LintCode(Rules("- level: None\n  namespaces: [a]\n"
-                             "  resources: [{group: rbac.authorization.k8s.io, resources: [clusterroles]}]\n"),
-                       kCodeMatchesNothing),
-              ::testing::SizeIs(1));
-}
-
-TEST(LintResourceTest, ResourceNamesWithNamelessVerbs) {
-  std::string cm = "  resources: [{group: \"\", resources: [configmaps], resourceNames: [x]}]\n";
-  auto dead = LintCode(Rules("- level: None\n  verbs: [create, deletecollection]\n" + cm),
-                       kCodeNamesNeverMatch);
-  ASSERT_EQ(dead.size(), 1u);
-  EXPECT_EQ(dead[0].severity, Severity::kWarning);
-  EXPECT_THAT(LintCode(Rules("- level: None\n  verbs: [create]\n" + cm), kCodeMatchesNothing),
-              ::testing::SizeIs(1));
-  // A list or watch of one object (fieldSelector metadata.name) does carry the name.
-  auto lists = LintCode(Rules("- level: None\n  verbs: [list, watch]\n" + cm), kCodeNamesNeverMatch);
-  ASSERT_EQ(lists.size(), 1u);
-  EXPECT_EQ(lists[0].severity, Severity::kInfo);
-  auto mixed = LintCode(Rules("- level: None\n  verbs: [get, create]\n" + cm), kCodeNamesNeverMatch);
-  ASSERT_EQ(mixed.size(), 1u);
-  EXPECT_EQ(mixed[0].severity, Severity::kInfo);
-  // "" matches nameless requests; a create on a subresource names its object; no verbs: fine.
-  EXPECT_THAT(LintCode(Rules("- level: None\n  verbs: [create]\n"
-                             "  resources: [{group: \"\", resources: [configmaps], resourceNames: [x, \"\"]}]\n"
-                             "- level: None\n  verbs: [create]\n"
-                             "  resources: [{group: \"\", resources: [pods/eviction], resourceNames: [x]}]\n"
-                             "- level: None\n" + cm),
-                       kCodeNamesNeverMatch),
-              IsEmpty());
-}
-
-TEST(LintUrlTest, ResourcePathsInNonResourceUrls) {
-  Policy p = Rules("- level: None\n  nonResourceURLs: [/api/v1/pods, /apis/apps/v1/namespaces/a/deployments]\n"
-                   "- level: None\n  nonResourceURLs: [\"/api/v1/p*\", /metrics]\n");
-  auto f = LintCode(p, kCodeUrlIsResourcePath);
-  ASSERT_EQ(f.size(), 3u);
-  EXPECT_THAT(f[0].fix, HasSubstr("{group: \"\", resources: [\"pods\"]}"));
-  EXPECT_THAT(f[1].fix, HasSubstr("{group: \"apps\", resources: [\"deployments\"]}"));
-  EXPECT_THAT(f[2].fix, HasSubstr("{group: \"\"}"));
-  auto dead = LintCode(p, kCodeMatchesNothing);
-  ASSERT_EQ(dead.size(), 1u);
-  EXPECT_EQ(dead[0].rule_index, 0);
-  EXPECT_THAT(LintCode(Rules("- level: None\n  nonResourceURLs: [/api, /api/v1, \"/api/*\", /apis/apps/v1,"
-                             " \"/apis/*\", \"/api/v1/*\"]\n"),
-                       kCodeUrlIsResourcePath),
-              IsEmpty());
-}
-
 // --- whole policies -----------------------------------------------------------------------------
 
 TEST(LintPolicyTest, CleanPolicyHasNoFindings) {
-  Policy p = Rules("- level: None\n  users: [system:kube-proxy]\n  verbs: [watch]\n"
-                   "  resources: [{group: \"\", resources: [endpoints, services]}]\n"
-                   "- level: None\n  nonResourceURLs: [\"/healthz*\", /version]\n"
-                   "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps,"
-                   " serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n"
-                   "- level: RequestResponse\n  verbs: [create, update, patch, delete]\n"
-                   "  resources: [{group: apps}, {group: \"\"}]\n");
+  Policy p = Rules(
+      "- level: None\n  users: [system:kube-proxy]\n  verbs: [watch]\n"
+      "  resources: [{group: \"\", resources: [endpoints, services]}]\n"
+      "- level: None\n  nonResourceURLs: [\"/healthz*\", /version]\n"
+      "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps,"
+      " serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n"
+      "- level: RequestResponse\n  verbs: [create, update, patch, delete]\n"
+      "  resources: [{group: apps}, {group: \"\"}]\n");
   EXPECT_THAT(Lint(p), IsEmpty());
 }
 
 TEST(LintPolicyTest, OrderIsStable) {
-  Policy p = Rules("- level: RequestResponse\n  verbs: [gets]\n"
-                   "  resources: [{resources: [deployments, secrets]}]\n"
-                   "- level: None\n",
-                   false, false);
+  Policy p = Rules(
+      "- level: RequestResponse\n  verbs: [gets]\n"
+      "  resources: [{resources: [deployments, secrets]}]\n"
+      "- level: None\n",
+      false, false);
   std::vector<Finding> f = Lint(p);
   ASSERT_EQ(f.size(), 5u);
   EXPECT_EQ(f[0].code, kCodeRequestReceived);  // policy-wide first

@@ -1,9 +1,8 @@
 // `kaudit lint` as a user runs it: the output line format, --format json, --fail-on and its
 // default (error), policy files and -f profiles, and bad input (exit 1) and bad usage (exit 2).
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -126,8 +125,9 @@ TEST_F(LintCliTest, Json) {
   EXPECT_EQ(j["summary"]["warning"], 1);
   EXPECT_EQ(j["summary"]["error"], 0);
   // Policy-wide findings have no rule index.
-  Result none = Lint("--format json --fail-on warning " +
-                     File("nocatch.yaml", std::string(kHeader) + "- level: None\n  verbs: [get]\n"));
+  Result none =
+      Lint("--format json --fail-on warning " +
+           File("nocatch.yaml", std::string(kHeader) + "- level: None\n  verbs: [get]\n"));
   EXPECT_EQ(none.code, 1);
   nlohmann::json n = nlohmann::json::parse(none.out);
   EXPECT_EQ(n["failed"], true);
@@ -209,13 +209,15 @@ TEST_F(LintCliTest, ProfilesLintTheRenderedPolicy) {
 }
 
 TEST_F(LintCliTest, BadProfiles) {
-  std::string bad = File("bad.yaml", "apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
-                                     "metadata:\n  name: x\nspec:\n  preset: Everything\n");
+  std::string bad = File("bad.yaml",
+                         "apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
+                         "metadata:\n  name: x\nspec:\n  preset: Everything\n");
   Result r = Lint("-f " + bad);
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("preset"));
-  Result empty = Lint("-f " + File("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                              "  name: x\n"));
+  Result empty = Lint("-f " + File("cm.yaml",
+                                   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: x\n"));
   EXPECT_EQ(empty.code, 1);
   EXPECT_THAT(empty.err, HasSubstr("no kaudit.io/v1alpha1 AuditProfile"));
 }
