@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "manifest/check.h"
 #include "manifest/flags.h"
 #include "manifest/mounts.h"
 #include "manifest/pod.h"
@@ -202,6 +203,15 @@ StatusOr<PatchResult> Patch(std::string_view manifest, const AuditSpec& spec) {
   if (!rendered.ok()) return rendered.status();
   result.text = std::move(rendered->text);
   result.surgical = rendered->surgical;
+  // What kubelet and kube-apiserver check that needs no host (the host-side checks run in the
+  // node library): a patch never produces a manifest that fails them.
+  auto problems = CheckManifest(result.text, nullptr);
+  if (!problems.empty()) {
+    std::string msg = "after the audit patch the manifest would still not pass kubelet's and "
+                      "kube-apiserver's checks:";
+    for (const auto& p : problems) msg += "\n  " + p;
+    return Status::InvalidArgument(msg);
+  }
   result.changed = result.text != manifest;
   if (!result.changed) result.changes.clear();
   return result;
