@@ -69,6 +69,29 @@ void ReportUnknownResource(const RuleCheck& c, std::size_t e, std::size_t k,
         "remove " + field + ", or check the name with `kubectl api-resources`");
 }
 
+void ReportUnknownSubresource(const RuleCheck& c, std::size_t e, std::size_t k,
+                              const KnownResource& known, const std::string& sub) {
+  std::string field = c.Field(PatternField(e, k));
+  std::string msg = Quote(known.resource) + " has no subresource " + Quote(sub);
+  // RBAC rules for the kubelet's own API use these; they never reach kube-apiserver.
+  static const std::vector<std::string_view> kKubelet = {"stats",      "metrics", "log",    "spec",
+                                                         "checkpoint", "configz", "healthz"};
+  if (known.group.empty() && known.resource == "nodes" &&
+      std::find(kKubelet.begin(), kKubelet.end(), sub) != kKubelet.end()) {
+    c.Add(Severity::kWarning, kCodeUnknownSubresource,
+          msg + ": nodes/" + sub +
+              " authorizes requests to the kubelet, which kube-apiserver "
+              "never audits",
+          "remove " + field);
+    return;
+  }
+  std::string best = Suggest(sub, known.subresources);
+  c.Add(Severity::kWarning, kCodeUnknownSubresource, std::move(msg),
+        best.empty()
+            ? "remove " + field
+            : "replace " + field + " with " + Quote(std::string(known.resource) + "/" + best));
+}
+
 // Returns true when no served request has this resource in this group and namespace set.
 bool CheckPattern(const RuleCheck& c, std::size_t e, std::size_t k) {
   const GroupResources& gr = c.rule().resources[e];
@@ -100,12 +123,7 @@ bool CheckPattern(const RuleCheck& c, std::size_t e, std::size_t k) {
   if (p.kind == K::kExact && !p.subresource.empty() && known->subresources_known &&
       std::find(known->subresources.begin(), known->subresources.end(), p.subresource) ==
           known->subresources.end()) {
-    std::string best = Suggest(p.subresource, known->subresources);
-    std::string field = c.Field(PatternField(e, k));
-    c.Add(Severity::kWarning, kCodeUnknownSubresource,
-          Quote(base) + " has no subresource " + Quote(p.subresource),
-          best.empty() ? "remove " + field
-                       : "replace " + field + " with " + Quote(base + "/" + best));
+    ReportUnknownSubresource(c, e, k, *known, p.subresource);
     return true;
   }
   const std::vector<std::string>& ns = c.rule().namespaces;

@@ -11,10 +11,10 @@
 namespace kaudit::policy {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using lint_testing::LintCode;
 using lint_testing::Rules;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 // --- verbs and wildcards ------------------------------------------------------------------------
 
@@ -158,10 +158,11 @@ TEST(LintResourceTest, UnknownGroups) {
 
 TEST(LintResourceTest, Subresources) {
   auto f = LintCode(
-      Rules("- level: None\n  resources: [{group: \"\", resources: [pods/logs, nodes/metrics]}]\n"),
+      Rules("- level: None\n  resources: [{group: \"\", resources: [pods/logs, nodes/stats]}]\n"),
       kCodeUnknownSubresource);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_THAT(f[0].fix, HasSubstr("\"pods/log\""));
+  EXPECT_THAT(f[1].message, HasSubstr("kubelet"));  // not "did you mean nodes/status"
   EXPECT_THAT(f[1].fix, HasSubstr("remove rules[0].resources[0].resources[1]"));
   EXPECT_THAT(
       Lint(Rules("- level: None\n  resources: [{group: \"\", resources: [pods/log, pods/exec,"
