@@ -93,7 +93,8 @@ TEST(Crd, StatusSchemaAcceptsWhatTheControllerWrites) {
 TEST(Crd, EveryCelRuleIsCheapAndCosted) {
   schema::CelReport report = schema::CheckCelRules(Schema());
   EXPECT_THAT(report.errors, IsEmpty());
-  EXPECT_EQ(report.rules.size(), 12u) << "update docs/crd-validation.md when rules change";
+  EXPECT_EQ(report.rules.size(), 12u)
+      << "update docs/auditprofile.md (Admission checks) when rules change";
   for (const schema::RuleCost& r : report.rules) {
     EXPECT_LE(r.total(), schema::kPerRuleCostLimit) << r.path << " " << r.rule;
     std::printf("cel-cost %-55s cardinality %7llu x cost %3llu = %9llu\n", r.path.c_str(),
