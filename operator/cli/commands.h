@@ -21,7 +21,7 @@ void RegisterEval(CLI::App& app, Context& ctx);
 void RegisterRender(CLI::App& app, Context& ctx);
 void RegisterLint(CLI::App& app, Context& ctx);
 void RegisterNode(CLI::App& app, Context& ctx);
-void RegisterNode(CLI::App& app, Context& ctx);
 void RegisterSimulate(CLI::App& app, Context& ctx);
+void RegisterController(CLI::App& app, Context& ctx);
 
 }  // namespace kaudit::cli

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   kaudit::cli::RegisterRender(app, ctx);
   kaudit::cli::RegisterLint(app, ctx);
   kaudit::cli::RegisterNode(app, ctx);
-  kaudit::cli::RegisterNode(app, ctx);
   kaudit::cli::RegisterSimulate(app, ctx);
+  kaudit::cli::RegisterController(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "common/time.h"
 #include "integration/controller/harness.h"
 
 namespace kaudit::controller_it {
@@ -13,10 +14,10 @@ using namespace std::chrono_literals;
 
 const Json kMetadata = {{"preset", "Metadata"}};
 
-class Rollout : public ControllerCluster {};
+class RolloutIT : public ControllerCluster {};
 
 
-TEST_F(Rollout, FirstRolloutOnThreeNodesOneAtATime) {
+TEST_F(RolloutIT, FirstRolloutOnThreeNodesOneAtATime) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   ControllerProcess& ctl = StartController();
   CreateProfile("base", kMetadata);
@@ -31,7 +32,7 @@ TEST_F(Rollout, FirstRolloutOnThreeNodesOneAtATime) {
   EXPECT_EQ(cm["immutable"], true);
   EXPECT_EQ(cm["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kaudit");
   EXPECT_EQ(cm["data"]["revision"], rev + "\n");
-  EXPECT_NE(cm["data"]["policy.yaml"].get<std::string>().find("level: Metadata"), std::string::npos);
+  EXPECT_NE(cm["data"]["policy.yaml"].get<std::string>().find("level: \"Metadata\""), std::string::npos);
   EXPECT_NE(cm["data"]["flags.json"].get<std::string>().find("/etc/kubernetes/kaudit/policies/" + rev),
             std::string::npos);
 
@@ -80,7 +81,7 @@ TEST_F(Rollout, FirstRolloutOnThreeNodesOneAtATime) {
   EXPECT_EQ(WaitExit(ctl, 10s), 0) << Log(ctl);
 }
 
-TEST_F(Rollout, SpecChangeMidRolloutMovesEveryNodeToTheNewRevision) {
+TEST_F(RolloutIT, SpecChangeMidRolloutMovesEveryNodeToTheNewRevision) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   StartController();
   CreateProfile("base", kMetadata);
@@ -115,7 +116,7 @@ TEST_F(Rollout, SpecChangeMidRolloutMovesEveryNodeToTheNewRevision) {
   EXPECT_EQ(Revisions().size(), 2u);
 }
 
-TEST_F(Rollout, RollbackOnNode2HaltsUntilRetryAnnotation) {
+TEST_F(RolloutIT, RollbackOnNode2HaltsUntilRetryAnnotation) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Healthy");
   StartController();
   CreateProfile("base", kMetadata);
@@ -157,7 +158,7 @@ TEST_F(Rollout, RollbackOnNode2HaltsUntilRetryAnnotation) {
   AWAIT("cp3 targeted", [&] { return Rollout()["cp3"] == rev; });
 }
 
-TEST_F(Rollout, TwoProfilesComposeByPriorityAndTheLoserIsConflicted) {
+TEST_F(RolloutIT, TwoProfilesComposeByPriorityAndTheLoserIsConflicted) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   StartController();
   CreateProfile("security", {{"priority", 100},
@@ -183,7 +184,7 @@ TEST_F(Rollout, TwoProfilesComposeByPriorityAndTheLoserIsConflicted) {
   EXPECT_EQ(flags.find("\"3\""), std::string::npos) << flags;
 }
 
-TEST_F(Rollout, ExpiredDebugRuleLeavesThePolicyWithoutAnyEvent) {
+TEST_F(RolloutIT, ExpiredDebugRuleLeavesThePolicyWithoutAnyEvent) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   StartController();
   auto expires = std::chrono::system_clock::now() + 4s;
@@ -209,7 +210,7 @@ TEST_F(Rollout, ExpiredDebugRuleLeavesThePolicyWithoutAnyEvent) {
   }, 20s);
 }
 
-TEST_F(Rollout, DeletingAllProfilesRevertsEveryNode) {
+TEST_F(RolloutIT, DeletingAllProfilesRevertsEveryNode) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   StartController();
   CreateProfile("base", kMetadata);
@@ -225,7 +226,7 @@ TEST_F(Rollout, DeletingAllProfilesRevertsEveryNode) {
   }, 30s);
 }
 
-TEST_F(Rollout, ControllerKilledMidRolloutResumes) {
+TEST_F(RolloutIT, ControllerKilledMidRolloutResumes) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   ControllerProcess& first = StartController();
   CreateProfile("base", kMetadata);
@@ -246,7 +247,7 @@ TEST_F(Rollout, ControllerKilledMidRolloutResumes) {
   }, 30s);
 }
 
-TEST_F(Rollout, LeaderFailoverWithTwoReplicas) {
+TEST_F(RolloutIT, LeaderFailoverWithTwoReplicas) {
   for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
   ControllerProcess& a = StartController();
   AWAIT("a leads", [&] {

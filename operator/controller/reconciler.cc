@@ -1,0 +1,241 @@
+#include "controller/reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "kube/errors.h"
+
+namespace kaudit::controller {
+namespace {
+
+std::string NameOf(const Json& obj) {
+  return obj.value("metadata", Json::object()).value("name", std::string());
+}
+
+// AlreadyExists on create and NotFound on delete mean the world already is as wanted.
+Status Tolerate(const Status& s, bool (*ok_if)(const Status&)) {
+  return s.ok() || ok_if(s) ? Status::Ok() : s;
+}
+
+}  // namespace
+
+kube::ResourceType AuditProfiles() {
+  return {"kaudit.io", "v1alpha1", "auditprofiles", "AuditProfile", false};
+}
+
+bool Caches::Synced() const {
+  for (const kube::Informer* i : {profiles, configmaps, secrets, nodes, pods}) {
+    if (i && !i->HasSynced()) return false;
+  }
+  return true;
+}
+
+Reconciler::Reconciler(kube::Client* client, Caches caches, kube::EventRecorder* events,
+                       observability::Registry* metrics, ReconcilerOptions opts)
+    : client_(client), caches_(caches), events_(events), metrics_(metrics), opts_(std::move(opts)) {}
+
+World Reconciler::Observe() const {
+  World w;
+  w.now = std::chrono::system_clock::now();
+  w.namespace_name = opts_.namespace_name;
+  for (const auto& p : caches_.profiles->List()) w.profiles.push_back({*p});
+  std::sort(w.profiles.begin(), w.profiles.end(),
+            [](const ProfileObject& a, const ProfileObject& b) { return a.name() < b.name(); });
+  for (const auto& cm : caches_.configmaps->List()) {
+    std::string name = NameOf(*cm);
+    if (name == kRolloutName) {
+      w.rollout = RolloutFromConfigMap(*cm);
+    } else if (name.rfind(kNodeStatePrefix, 0) == 0) {
+      StatusOr<NodeState> s = NodeStateFromConfigMap(*cm);
+      if (s.ok()) {
+        w.node_states[s->node] = std::move(*s);
+      } else {
+        spdlog::warn("ignoring node state {}: {}", name, s.status().message());
+      }
+    } else {
+      AddStoredRevision(*cm, false, &w.revisions);
+    }
+  }
+  for (const auto& s : caches_.secrets->List()) {
+    std::string name = NameOf(*s);
+    if (name.rfind(kRevisionPrefix, 0) == 0) AddStoredRevision(*s, true, &w.revisions);
+    w.secrets[name] = SecretData(*s);
+  }
+  std::map<std::string, std::optional<bool>> ready;
+  if (caches_.pods) {
+    for (const auto& p : caches_.pods->List()) ready[NameOf(*p)] = PodReady(*p);
+  }
+  for (const auto& n : caches_.nodes->List()) {
+    if (!IsControlPlane(*n)) continue;
+    std::string name = NameOf(*n);
+    auto it = ready.find("kube-apiserver-" + name);
+    w.nodes.push_back({name, it == ready.end() ? std::nullopt : it->second});
+  }
+  std::sort(w.nodes.begin(), w.nodes.end(),
+            [](const ControlPlaneNode& a, const ControlPlaneNode& b) { return a.name < b.name; });
+  return w;
+}
+
+StatusOr<Duration> Reconciler::ReconcileOnce() {
+  World world = Observe();
+  PlanResult plan = Plan(world, opts_.plan);
+  Status st = Apply(plan);
+  UpdateMetrics(world, plan);
+  if (!st.ok()) return st;
+  RecordEvents(plan);
+  spdlog::debug("reconciled: {}", plan.summary);
+  return plan.requeue_after.value_or(opts_.plan.resync);
+}
+
+Status Reconciler::Apply(const PlanResult& plan) {
+  if (plan.create) KAUDIT_RETURN_IF_ERROR(CreateRevision(*plan.create));
+  if (plan.rollout) KAUDIT_RETURN_IF_ERROR(WriteRollout(*plan.rollout));
+  KAUDIT_RETURN_IF_ERROR(WriteStatuses(plan));
+  return Prune(plan);
+}
+
+Status Reconciler::CreateRevision(const RevisionObjects& objs) {
+  const std::string& ns = opts_.namespace_name;
+  if (objs.secret) {
+    Status s = Tolerate(client_->Create(kube::resources::Secrets(), ns, *objs.secret).status(),
+                        kube::IsAlreadyExists);
+    if (!s.ok()) return s.WithContext("creating Secret " + RevisionSecretName(objs.revision));
+  }
+  if (objs.configmap) {
+    Status s = Tolerate(client_->Create(kube::resources::ConfigMaps(), ns, *objs.configmap).status(),
+                        kube::IsAlreadyExists);
+    if (!s.ok()) return s.WithContext("creating ConfigMap " + RevisionConfigMapName(objs.revision));
+    spdlog::info("stored revision {} (ConfigMap {})", objs.revision,
+                 RevisionConfigMapName(objs.revision));
+    metrics_->GetCounter("kaudit_revisions_created_total", "Revision ConfigMaps created.").Inc();
+  }
+  return Status::Ok();
+}
+
+Status Reconciler::WriteRollout(const RolloutState& next) {
+  std::string name(kRolloutName);
+  std::shared_ptr<const Json> cur = caches_.configmaps->Get(opts_.namespace_name + "/" + name);
+  Json cm = cur ? *cur
+                : Json{{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata",
+                        {{"name", name},
+                         {"namespace", opts_.namespace_name},
+                         {"labels",
+                          {{std::string(kLabelManagedBy), "kaudit"},
+                           {std::string(kLabelComponent), "rollout"}}}}}};
+  cm["data"] = next.targets;
+  Json& ann = cm["metadata"]["annotations"];
+  if (!ann.is_object()) ann = Json::object();
+  if (next.halt) {
+    ann[std::string(kAnnotationHalted)] = EncodeHaltRecord(*next.halt);
+  } else {
+    ann.erase(std::string(kAnnotationHalted));
+  }
+  StatusOr<Json> r = cur ? client_->Update(kube::resources::ConfigMaps(), cm)
+                         : client_->Create(kube::resources::ConfigMaps(), opts_.namespace_name, cm);
+  if (!r.ok()) return r.status().WithContext("writing ConfigMap " + name);
+  spdlog::info("rollout: {}", Json(next.targets).dump());
+  return Status::Ok();
+}
+
+Status Reconciler::WriteStatuses(const PlanResult& plan) {
+  for (const StatusUpdate& u : plan.statuses) {
+    std::shared_ptr<const Json> cur = caches_.profiles->Get(u.profile);
+    if (!cur) continue;  // deleted since the plan
+    Json obj = *cur;
+    obj["status"] = u.status;
+    StatusOr<Json> r = client_->UpdateStatus(AuditProfiles(), obj);
+    if (!r.ok() && !kube::IsNotFound(r.status())) {
+      return r.status().WithContext("writing status of AuditProfile " + u.profile);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Reconciler::Prune(const PlanResult& plan) {
+  const std::string& ns = opts_.namespace_name;
+  // ConfigMaps first: a revision whose ConfigMap is gone is no longer offered to any agent.
+  for (const std::string& name : plan.prune_configmaps) {
+    Status s = Tolerate(client_->Delete(kube::resources::ConfigMaps(), ns, name), kube::IsNotFound);
+    if (!s.ok()) return s.WithContext("deleting ConfigMap " + name);
+    metrics_->GetCounter("kaudit_revisions_pruned_total", "Revision ConfigMaps pruned.").Inc();
+  }
+  for (const std::string& name : plan.prune_secrets) {
+    Status s = Tolerate(client_->Delete(kube::resources::Secrets(), ns, name), kube::IsNotFound);
+    if (!s.ok()) return s.WithContext("deleting Secret " + name);
+  }
+  return Status::Ok();
+}
+
+void Reconciler::RecordEvents(const PlanResult& plan) {
+  if (!events_) return;
+  for (const EventSpec& e : plan.events) {
+    std::shared_ptr<const Json> obj;
+    Json regarding;
+    if (e.regarding_kind == "AuditProfile") {
+      obj = caches_.profiles->Get(e.regarding_name);
+      regarding = obj ? *obj
+                      : Json{{"apiVersion", AuditProfiles().ApiVersion()},
+                             {"kind", "AuditProfile"},
+                             {"metadata", {{"name", e.regarding_name}}}};
+    } else {
+      obj = caches_.configmaps->Get(opts_.namespace_name + "/" + e.regarding_name);
+      regarding = obj ? *obj
+                      : Json{{"apiVersion", "v1"},
+                             {"kind", "ConfigMap"},
+                             {"metadata",
+                              {{"name", e.regarding_name}, {"namespace", opts_.namespace_name}}}};
+    }
+    regarding["apiVersion"] = regarding.value("apiVersion", e.regarding_kind == "ConfigMap"
+                                                                ? std::string("v1")
+                                                                : AuditProfiles().ApiVersion());
+    regarding["kind"] = e.regarding_kind;
+    events_->Record(regarding, e.type, e.reason, e.action, e.note);
+    if (e.reason == "RolledBack" && e.regarding_kind == "AuditProfile") {
+      spdlog::warn("{}: {}", e.regarding_name, e.note);
+    }
+  }
+}
+
+void Reconciler::UpdateMetrics(const World& world, const PlanResult& plan) {
+  const char* kNodes = "kaudit_rollout_nodes";
+  metrics_->ResetGauges(kNodes);
+  for (const NodeSummary& n : plan.nodes) {
+    std::string phase = n.phase.empty() ? std::string(kPhaseIdle) : n.phase;
+    metrics_->GetGauge(kNodes, "Control-plane nodes with a fresh agent, by agent phase.",
+                       {{"phase", phase}}).Add(1);
+  }
+  std::size_t invalid = plan.invalid_profiles.size();
+  metrics_->GetGauge("kaudit_profiles", "AuditProfiles by validity.", {{"state", "valid"}})
+      .Set(static_cast<double>(world.profiles.size() - invalid));
+  metrics_->GetGauge("kaudit_profiles", "AuditProfiles by validity.", {{"state", "invalid"}})
+      .Set(static_cast<double>(invalid));
+  const char* kRev = "kaudit_desired_revision_info";
+  metrics_->ResetGauges(kRev);
+  if (!plan.desired_revision.empty()) {
+    metrics_->GetGauge(kRev, "The revision the controller rolls out (1), by id.",
+                       {{"revision", plan.desired_revision}}).Set(1);
+  }
+  if (plan.rollout && plan.rollout->halt && !world.rollout.halt) {
+    metrics_->GetCounter("kaudit_rollout_halts_total", "Rollouts halted by a node's rollback.")
+        .Inc();
+  }
+  const char* kBytes = "kaudit_node_audit_log_bytes";
+  const char* kLast = "kaudit_node_audit_log_last_write_timestamp_seconds";
+  metrics_->ResetGauges(kBytes);
+  metrics_->ResetGauges(kLast);
+  for (const auto& [node, s] : world.node_states) {
+    metrics_->GetGauge(kBytes, "Size of the audit log on the node, as its agent reports.",
+                       {{"node", node}}).Set(static_cast<double>(s.audit_log_bytes));
+    if (std::optional<SystemTime> t = ParseRfc3339(s.audit_log_last_write)) {
+      metrics_->GetGauge(kLast, "Last write to the node's audit log (unix seconds).",
+                         {{"node", node}})
+          .Set(std::chrono::duration<double>(t->time_since_epoch()).count());
+    }
+  }
+}
+
+}  // namespace kaudit::controller
