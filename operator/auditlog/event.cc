@@ -83,27 +83,36 @@ enum class Key {
   kStageTimestamp,
 };
 
+// Called for every member of every event: dispatch on the length first, so that most keys are
+// told apart without comparing any bytes (a linear scan of names was a quarter of parse time).
 Key KeyOf(std::string_view k) {
-  static constexpr std::pair<std::string_view, Key> kKeys[] = {
-      {"kind", Key::kKind},
-      {"apiVersion", Key::kApiVersion},
-      {"level", Key::kLevel},
-      {"auditID", Key::kAuditId},
-      {"stage", Key::kStage},
-      {"requestURI", Key::kRequestUri},
-      {"verb", Key::kVerb},
-      {"user", Key::kUser},
-      {"userAgent", Key::kUserAgent},
-      {"objectRef", Key::kObjectRef},
-      {"requestObject", Key::kRequestObject},
-      {"responseObject", Key::kResponseObject},
-      {"requestReceivedTimestamp", Key::kRequestReceivedTimestamp},
-      {"stageTimestamp", Key::kStageTimestamp},
-  };
-  for (const auto& [name, key] : kKeys) {
-    if (name == k) return key;
+  switch (k.size()) {
+    case 4:
+      return k == "verb"   ? Key::kVerb
+             : k == "user" ? Key::kUser
+             : k == "kind" ? Key::kKind
+                           : Key::kOther;
+    case 5:
+      return k == "stage" ? Key::kStage : k == "level" ? Key::kLevel : Key::kOther;
+    case 7:
+      return k == "auditID" ? Key::kAuditId : Key::kOther;
+    case 9:
+      return k == "userAgent" ? Key::kUserAgent : k == "objectRef" ? Key::kObjectRef : Key::kOther;
+    case 10:
+      return k == "requestURI"   ? Key::kRequestUri
+             : k == "apiVersion" ? Key::kApiVersion
+                                 : Key::kOther;
+    case 13:
+      return k == "requestObject" ? Key::kRequestObject : Key::kOther;
+    case 14:
+      return k == "stageTimestamp"   ? Key::kStageTimestamp
+             : k == "responseObject" ? Key::kResponseObject
+                                     : Key::kOther;
+    case 24:
+      return k == "requestReceivedTimestamp" ? Key::kRequestReceivedTimestamp : Key::kOther;
+    default:
+      return Key::kOther;
   }
-  return Key::kOther;
 }
 
 // metadata.managedFields of one object's text (0 when there is none).
