@@ -134,7 +134,9 @@ TEST_F(KubeFaultsTest, ExecPluginCredentialsWork) {
                  plugin + "\n");
   auto client = ClientForKubeconfig(kc);
   EXPECT_TRUE(client->Get(resources::Namespaces(), "", "default").ok());
-  EXPECT_EQ(emu_->Requests().back().user, "plugin-user");
+  auto log = emu_->Requests();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back().user, "plugin-user");
   std::filesystem::remove_all(dir);
 }
 

@@ -245,8 +245,8 @@ bool Emulator::Impl::ApplyFaults(const HttpRequest& req, const std::string& user
     reply.headers.emplace_back("Retry-After", std::to_string(hit.retry_after_seconds));
     reply.body["details"]["retryAfterSeconds"] = hit.retry_after_seconds;
   }
-  SendReply(w, reply);
   Record(req, user, hit.code, false);
+  SendReply(w, reply);
   return true;
 }
 

@@ -110,8 +110,8 @@ void Emulator::Impl::Handle(const HttpRequest& req, ResponseWriter& w) {
   bool control = p.rfind("/_emulator/", 0) == 0;
   if (!control && ApplyFaults(req, call.user, w)) return;
   if (!authed) {
-    SendReply(w, ErrorReply(401, "Unauthorized", "Unauthorized"));
     Record(req, "", 401, false);
+    SendReply(w, ErrorReply(401, "Unauthorized", "Unauthorized"));
     return;
   }
   Reply reply;
@@ -125,8 +125,8 @@ void Emulator::Impl::Handle(const HttpRequest& req, ResponseWriter& w) {
       return;
     }
   }
+  Record(req, call.user, reply.code, false);  // before the reply: a client that saw it finds it
   SendReply(w, reply);
-  Record(req, call.user, reply.code, false);
 }
 
 Reply Emulator::Impl::Control(const HttpRequest& req) {

@@ -111,15 +111,18 @@ TEST_F(Faults, ApiErrorsDroppedWatchesAndGoneAreRetriedWithoutLosingUpdates) {
   AWAIT("cp2 targeted", [&] { return Rollout().count("cp2") == 1; });
   emu_->DropWatches();
   AgentReport("cp2", rev, rev, "Healthy");
-  AWAIT("cp3 targeted after dropped watches", [&] { return Rollout().count("cp3") == 1; });
+  // The informers back off between failed watches as client-go's do (800 ms doubling, reset
+  // after 2 minutes of health), so repeated faults take a few seconds each to recover from.
+  AWAIT("cp3 targeted after dropped watches", [&] { return Rollout().count("cp3") == 1; }, 60s);
   emu_->ExpireHistory();
   emu_->DropWatches();
   AgentReport("cp3", rev, rev, "Healthy");
-  AWAIT("Ready after 410 Gone", [&] { return ConditionField("base", "Ready", "status") == "True"; });
+  AWAIT("Ready after 410 Gone", [&] { return ConditionField("base", "Ready", "status") == "True"; },
+        60s);
   // A change made while watches are down is not lost either.
   emu_->DropWatches();
   UpdateProfileSpec("base", {{"preset", "Recommended"}});
-  AWAIT("the new revision", [&] { return Revisions().size() == 2; });
+  AWAIT("the new revision", [&] { return Revisions().size() == 2; }, 60s);
 }
 
 }  // namespace

@@ -327,6 +327,14 @@ const Json* ControllerCluster::Condition(const Json& profile, const std::string&
   return nullptr;
 }
 
+std::string ControllerCluster::StatusString(const std::string& profile,
+                                            const std::string& field) {
+  Json p = Profile(profile);
+  if (!p.is_object() || !p.contains("status") || !p["status"].is_object()) return "";
+  const Json& v = p["status"].value(field, Json());
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
 std::string ControllerCluster::ConditionField(const std::string& profile, const std::string& type,
                                               const std::string& field) {
   Json p = Profile(profile);

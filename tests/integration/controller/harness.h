@@ -62,6 +62,8 @@ class ControllerCluster : public ::testing::Test {
   Json RevisionConfigMap(const std::string& rev);
   std::vector<Json> Events(const std::string& reason = "");
   static const Json* Condition(const Json& profile, const std::string& type);
+  // A string field of the profile's status ("" when the profile or field is missing).
+  std::string StatusString(const std::string& profile, const std::string& field);
   std::string ConditionField(const std::string& profile, const std::string& type,
                              const std::string& field);
   std::string HttpGet(int port, const std::string& path, int* code = nullptr);
