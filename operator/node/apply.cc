@@ -241,7 +241,8 @@ StatusOr<Outcome> NodeApplier::Confirm(const std::string& new_text, const std::s
   Outcome o;
   o.revision = revision;
   kaudit::Status healthy = kaudit::Status::Ok();
-  if (opts_.health_check) {
+  bool check = opts_.health_check && health_ != nullptr;
+  if (check) {
     healthy = health_->WaitHealthy({revision, Sha256Hex(new_text)},
                                    std::chrono::steady_clock::now() + opts_.health_timeout);
   }
@@ -260,7 +261,7 @@ StatusOr<Outcome> NodeApplier::Confirm(const std::string& new_text, const std::s
     KAUDIT_RETURN_IF_ERROR(state_.Drop("pending"));
     KAUDIT_RETURN_IF_ERROR(state_.Prune(""));
     o.result = revision.empty() ? Result::kReverted : Result::kApplied;
-    o.message = opts_.health_check ? "applied; the apiserver answered healthy"
+    o.message = check ? "applied; the apiserver answered healthy"
                                    : "applied (health check skipped)";
     KAUDIT_RETURN_IF_ERROR(RecordResult(revision.empty() ? "revert" : "apply", o));
     return o;
