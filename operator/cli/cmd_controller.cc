@@ -145,6 +145,8 @@ void RegisterController(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "controller", "Run the controller: render AuditProfiles, store revisions, roll them out "
                     "node by node, write status");
+  // As with the Go flag package kubectl and controllers use, a repeated flag's last value wins.
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--kubeconfig", f->kubeconfig,
                   "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
   cmd->add_option("--namespace", f->namespace_name,

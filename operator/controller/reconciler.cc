@@ -104,8 +104,8 @@ Status Reconciler::CreateRevision(const RevisionObjects& objs) {
     if (!s.ok()) return s.WithContext("creating Secret " + RevisionSecretName(objs.revision));
   }
   if (objs.configmap) {
-    Status s = Tolerate(client_->Create(kube::resources::ConfigMaps(), ns, *objs.configmap).status(),
-                        kube::IsAlreadyExists);
+    Status s = client_->Create(kube::resources::ConfigMaps(), ns, *objs.configmap).status();
+    if (kube::IsAlreadyExists(s)) return Status::Ok();  // the cache had not seen it yet
     if (!s.ok()) return s.WithContext("creating ConfigMap " + RevisionConfigMapName(objs.revision));
     spdlog::info("stored revision {} (ConfigMap {})", objs.revision,
                  RevisionConfigMapName(objs.revision));

@@ -190,12 +190,19 @@ void ControllerCluster::CreateProfile(const std::string& name, const Json& spec,
 }
 
 void ControllerCluster::UpdateProfileSpec(const std::string& name, const Json& spec) {
-  auto r = client_->Patch(controller::AuditProfiles(), "", name, kube::PatchType::kMerge,
-                          Json{{"spec", nullptr}});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  r = client_->Patch(controller::AuditProfiles(), "", name, kube::PatchType::kMerge,
-                     Json{{"spec", spec}});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // One write replacing the whole spec, as `kubectl replace` would (a merge patch could not
+  // remove fields, and two writes would show the controller an intermediate spec).
+  Status last;
+  for (int i = 0; i < 5; ++i) {
+    auto cur = client_->Get(controller::AuditProfiles(), "", name);
+    ASSERT_TRUE(cur.ok()) << cur.status().ToString();
+    Json obj = *cur;
+    obj["spec"] = spec;
+    auto r = client_->Update(controller::AuditProfiles(), obj);
+    if (r.ok()) return;
+    last = r.status();
+  }
+  FAIL() << "updating " << name << ": " << last.ToString();
 }
 
 void ControllerCluster::Annotate(const std::string& name, const std::string& key,
