@@ -158,7 +158,9 @@ void Agent::Impl::ApplyTarget(const std::string& target, const nlohmann::json& s
                             (why.empty() ? "" : " (" + why + ")") + "; re-applying");
   }
   SetPhase("Applying", "applying revision " + target);
-  auto base = health.CurrentHash();
+  // Resuming an interrupted apply: the new pod may already be running, so its hash is no
+  // baseline; the revision annotation still tells the new pod from the old one.
+  auto base = status["pending"].is_object() ? StatusOr<std::string>(std::string()) : health.CurrentHash();
   health.SetBaseline(base.ok() ? *base : "");
   node::NodeApplier applier(&fs, &health, NodeOpts(timeout));
   auto out = applier.Apply(*rev);

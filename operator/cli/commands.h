@@ -23,5 +23,6 @@ void RegisterLint(CLI::App& app, Context& ctx);
 void RegisterNode(CLI::App& app, Context& ctx);
 void RegisterSimulate(CLI::App& app, Context& ctx);
 void RegisterController(CLI::App& app, Context& ctx);
+void RegisterAgent(CLI::App& app, Context& ctx);
 
 }  // namespace kaudit::cli

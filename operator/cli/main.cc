@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kaudit::cli::RegisterNode(app, ctx);
   kaudit::cli::RegisterSimulate(app, ctx);
   kaudit::cli::RegisterController(app, ctx);
+  kaudit::cli::RegisterAgent(app, ctx);
 
   try {
     app.parse(argc, argv);
