@@ -11,7 +11,7 @@ PACKAGES=(
   libyaml-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libssl-dev zlib1g-dev libsimdjson-dev libcpprest-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  jq unzip openssl curl ca-certificates nodejs npm
+  jq unzip openssl curl ca-certificates time
 )
 
 missing=()
@@ -20,6 +20,11 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js may come from another source than Debian (its own nodejs package ships npm, and
+# Debian's npm would conflict with it): only ask apt for it when npm is missing altogether.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
