@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "kube/errors.h"
 #include "kube/events.h"
 #include "kube/informer.h"
 #include "kube/leader.h"
@@ -99,7 +100,15 @@ struct Manager::Impl {
                           "Length of time per reconciliation per controller",
                           {{"controller", kName}}).Observe(secs);
     std::string result;
-    if (!r.ok()) {
+    if (!r.ok() && (kube::IsConflict(r.status()) || kube::IsAlreadyExists(r.status()))) {
+      // The caches were behind a write; the event that catches them up is on its way. Look
+      // again soon, without growing the failure backoff (a busy cluster would otherwise push
+      // every pass towards the maximum delay).
+      result = "conflict";
+      spdlog::debug("stale view, reconciling again: {}", r.status().ToString());
+      queue->Forget(kKey);
+      queue->AddAfter(kKey, opts.conflict_retry);
+    } else if (!r.ok()) {
       result = "error";
       registry.GetCounter("controller_runtime_reconcile_errors_total",
                           "Total number of reconciliation errors per controller",

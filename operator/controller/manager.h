@@ -39,6 +39,8 @@ struct ManagerOptions {
   // it lower so a controller recovers quickly once the API server does).
   std::chrono::milliseconds min_backoff{5};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};
+  // Requeue delay after a pass that lost to a newer object (409 Conflict, AlreadyExists).
+  std::chrono::milliseconds conflict_retry{200};
 };
 
 class Manager {

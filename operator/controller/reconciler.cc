@@ -84,7 +84,6 @@ StatusOr<Duration> Reconciler::ReconcileOnce() {
   Status st = Apply(plan);
   UpdateMetrics(world, plan);
   if (!st.ok()) return st;
-  RecordEvents(plan);
   spdlog::debug("reconciled: {}", plan.summary);
   return plan.requeue_after.value_or(opts_.plan.resync);
 }
@@ -92,8 +91,12 @@ StatusOr<Duration> Reconciler::ReconcileOnce() {
 Status Reconciler::Apply(const PlanResult& plan) {
   if (plan.create) KAUDIT_RETURN_IF_ERROR(CreateRevision(*plan.create));
   if (plan.rollout) KAUDIT_RETURN_IF_ERROR(WriteRollout(*plan.rollout));
-  KAUDIT_RETURN_IF_ERROR(WriteStatuses(plan));
-  return Prune(plan);
+  // The decisions the events report are now in the API.
+  RecordEvents(plan);
+  Status statuses = WriteStatuses(plan);
+  if (!statuses.ok() && !kube::IsConflict(statuses)) return statuses;
+  KAUDIT_RETURN_IF_ERROR(Prune(plan));
+  return statuses;
 }
 
 Status Reconciler::CreateRevision(const RevisionObjects& objs) {
@@ -142,17 +145,23 @@ Status Reconciler::WriteRollout(const RolloutState& next) {
 }
 
 Status Reconciler::WriteStatuses(const PlanResult& plan) {
+  // A Conflict means the cache is behind this profile; its newer version is on the way and will
+  // trigger another pass, so the other profiles' statuses are still written now.
+  Status conflict;
   for (const StatusUpdate& u : plan.statuses) {
     std::shared_ptr<const Json> cur = caches_.profiles->Get(u.profile);
     if (!cur) continue;  // deleted since the plan
     Json obj = *cur;
     obj["status"] = u.status;
     StatusOr<Json> r = client_->UpdateStatus(AuditProfiles(), obj);
-    if (!r.ok() && !kube::IsNotFound(r.status())) {
-      return r.status().WithContext("writing status of AuditProfile " + u.profile);
+    if (r.ok() || kube::IsNotFound(r.status())) continue;
+    if (kube::IsConflict(r.status())) {
+      conflict = r.status().WithContext("writing status of AuditProfile " + u.profile);
+      continue;
     }
+    return r.status().WithContext("writing status of AuditProfile " + u.profile);
   }
-  return Status::Ok();
+  return conflict;
 }
 
 Status Reconciler::Prune(const PlanResult& plan) {
