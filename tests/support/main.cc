@@ -1,32 +1,80 @@
 // kaudit-emulator: the kube-apiserver emulator as a standalone process (see
-// docs/development.md). Prints the kubeconfig path and serves until SIGINT/SIGTERM.
+// docs/development.md). Writes its kubeconfig and serves until SIGINT/SIGTERM.
 #include <signal.h>
 
-#include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "support/emulator.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"kaudit-emulator: a kube-apiserver emulator for tests and demos"};
-  kaudit::emulator::EmulatorOptions opts;
-  int bookmark_ms = 5000;
-  app.add_option("--port", opts.port, "port on 127.0.0.1 (0 = pick a free one)");
-  app.add_option("--data-dir", opts.data_dir,
-                 "folder for kubeconfig, ca.crt and emulator.json")->required();
-  app.add_option("--token", opts.admin_token, "the admin bearer token (default: random)");
-  app.add_option("--bookmark-interval-ms", bookmark_ms, "how often watches get a BOOKMARK");
-  app.add_option("--max-history", opts.max_history, "changes kept for watches (older: 410)");
-  app.add_flag("-v,--verbose", opts.verbose, "log every request to stderr");
-  CLI11_PARSE(app, argc, argv);
-  opts.bookmark_interval = std::chrono::milliseconds(bookmark_ms);
+namespace {
 
+constexpr char kUsage[] =
+    "usage: kaudit-emulator --data-dir DIR [--port N] [--token T] [--bookmark-interval-ms N]\n"
+    "                       [--max-history N] [-v]\n"
+    "  --data-dir DIR            where kubeconfig, ca.crt and emulator.json are written\n"
+    "  --port N                  port on 127.0.0.1 (default 0: pick a free one)\n"
+    "  --token T                 the admin bearer token (default: random)\n"
+    "  --bookmark-interval-ms N  how often watches get a BOOKMARK (default 5000)\n"
+    "  --max-history N           changes kept for watches; older versions answer 410\n"
+    "  -v, --verbose             log every request to stderr\n";
+
+// Parses "--flag value" and "--flag=value"; false (after a message) on a usage error.
+bool ParseArgs(int argc, char** argv, kaudit::emulator::EmulatorOptions* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (arg == "-v" || arg == "--verbose") {
+      o->verbose = true;
+      continue;
+    }
+    auto eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      std::cerr << "kaudit-emulator: " << arg << " needs a value\n" << kUsage;
+      return false;
+    }
+    try {
+      if (arg == "--data-dir") o->data_dir = value;
+      else if (arg == "--port") o->port = std::stoi(value);
+      else if (arg == "--token") o->admin_token = value;
+      else if (arg == "--bookmark-interval-ms")
+        o->bookmark_interval = std::chrono::milliseconds(std::stol(value));
+      else if (arg == "--max-history") o->max_history = std::stoul(value);
+      else {
+        std::cerr << "kaudit-emulator: unknown flag " << arg << "\n" << kUsage;
+        return false;
+      }
+    } catch (const std::exception&) {
+      std::cerr << "kaudit-emulator: " << arg << ": \"" << value << "\" is not a number\n";
+      return false;
+    }
+  }
+  if (o->data_dir.empty()) {
+    std::cerr << "kaudit-emulator: --data-dir is required\n" << kUsage;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  kaudit::emulator::EmulatorOptions opts;
+  if (!ParseArgs(argc, argv, &opts)) return 2;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits this; main waits below
-  signal(SIGPIPE, SIG_IGN);
 
   kaudit::emulator::Emulator emu(opts);
   auto st = emu.Start();

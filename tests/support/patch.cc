@@ -193,6 +193,12 @@ std::string Dotted(const Path& p) {
   return s;
 }
 
+std::string Str(const Json& o, const char* key) {
+  if (!o.is_object() || !o.contains(key)) return "";
+  const Json& v = o.at(key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 struct Manager {
   std::string name;
   std::string subresource;
@@ -215,7 +221,7 @@ ApplyOutcome ServerSideApply(const Json* current, const Json& applied, const std
   std::vector<Manager> managers;
   if (base.contains("metadata") && base["metadata"].contains("managedFields")) {
     for (const auto& e : base["metadata"]["managedFields"]) {
-      Manager m{e.value("manager", ""), e.value("subresource", ""), e, {}};
+      Manager m{Str(e, "manager"), Str(e, "subresource"), e, {}};
       if (e.contains("fieldsV1")) FromFieldsV1(e["fieldsV1"], &scratch, &m.fields);
       managers.push_back(std::move(m));
     }
@@ -250,7 +256,7 @@ ApplyOutcome ServerSideApply(const Json* current, const Json& applied, const std
     mf.push_back(m.entry);
   }
   Json entry = {{"manager", manager}, {"operation", "Apply"},
-                {"apiVersion", applied.value("apiVersion", "")}, {"time", now},
+                {"apiVersion", Str(applied, "apiVersion")}, {"time", now},
                 {"fieldsType", "FieldsV1"}, {"fieldsV1", ToFieldsV1(mine)}};
   if (!sub.empty()) entry["subresource"] = sub;
   mf.push_back(entry);
