@@ -78,8 +78,35 @@ World Reconciler::Observe() const {
   return w;
 }
 
+namespace {
+std::string RvOf(const Json& obj) {
+  return obj.value("metadata", Json::object()).value("resourceVersion", std::string());
+}
+}  // namespace
+
+void Reconciler::Overlay(World* world) const {
+  for (ProfileObject& p : world->profiles) {
+    auto it = written_status_.find(p.name());
+    if (it != written_status_.end() && it->second.rv_before == RvOf(p.object)) {
+      p.object["status"] = it->second.value;
+    }
+  }
+  if (written_rollout_) {
+    std::shared_ptr<const Json> cm =
+        caches_.configmaps->Get(opts_.namespace_name + "/" + std::string(kRolloutName));
+    if ((cm ? RvOf(*cm) : std::string()) == written_rollout_->rv_before) {
+      world->rollout = RolloutFromConfigMap(written_rollout_->value);
+    }
+  }
+}
+
 StatusOr<Duration> Reconciler::ReconcileOnce() {
   World world = Observe();
+  std::erase_if(written_status_, [&](const auto& e) {
+    return std::none_of(world.profiles.begin(), world.profiles.end(),
+                        [&](const ProfileObject& p) { return p.name() == e.first; });
+  });
+  Overlay(&world);
   PlanResult plan = Plan(world, opts_.plan);
   Status st = Apply(plan);
   UpdateMetrics(world, plan);
@@ -140,6 +167,7 @@ Status Reconciler::WriteRollout(const RolloutState& next) {
   StatusOr<Json> r = cur ? client_->Update(kube::resources::ConfigMaps(), cm)
                          : client_->Create(kube::resources::ConfigMaps(), opts_.namespace_name, cm);
   if (!r.ok()) return r.status().WithContext("writing ConfigMap " + name);
+  written_rollout_ = Written{cur ? RvOf(*cur) : std::string(), *r};
   spdlog::info("rollout: {}", Json(next.targets).dump());
   return Status::Ok();
 }
@@ -154,6 +182,7 @@ Status Reconciler::WriteStatuses(const PlanResult& plan) {
     Json obj = *cur;
     obj["status"] = u.status;
     StatusOr<Json> r = client_->UpdateStatus(AuditProfiles(), obj);
+    if (r.ok()) written_status_[u.profile] = Written{RvOf(*cur), u.status};
     if (r.ok() || kube::IsNotFound(r.status())) continue;
     if (kube::IsConflict(r.status())) {
       conflict = r.status().WithContext("writing status of AuditProfile " + u.profile);

@@ -11,7 +11,9 @@
 // Thread safety: ReconcileOnce() from one thread at a time (the single work-queue key ensures it).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "controller/plan.h"
@@ -59,6 +61,18 @@ class Reconciler {
   void RecordEvents(const PlanResult& plan);
   void UpdateMetrics(const World& world, const PlanResult& plan);
 
+  // Read-your-writes: what this process last wrote, and the resourceVersion it wrote over. While
+  // a cache still shows that resourceVersion, it has not seen the write yet, and the write is
+  // what the object holds; without this overlay each write would be repeated (and refused with
+  // a Conflict) until the watch event arrives.
+  struct Written {
+    std::string rv_before;
+    Json value;
+  };
+  void Overlay(World* world) const;
+
+  std::map<std::string, Written> written_status_;  // by profile name
+  std::optional<Written> written_rollout_;
   kube::Client* const client_;
   const Caches caches_;
   kube::EventRecorder* const events_;
