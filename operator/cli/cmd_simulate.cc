@@ -40,6 +40,7 @@ struct SimulateCliOptions {
   std::size_t top = 10;
   int threads = 0;
   std::size_t max_line_mib = 256;
+  std::size_t chunk_kib = 0;  // 0: the library's default
 };
 
 struct Candidate {
@@ -115,6 +116,7 @@ std::optional<std::string> CheckUsage(const SimulateCliOptions& o) {
   if (o.top == 0) return "--top: must be at least 1";
   if (o.threads < 0) return "--threads: must be 0 (one per core) or more";
   if (o.max_line_mib == 0 || o.max_line_mib > 4096) return "--max-line-mib: must be 1..4096";
+  if (o.chunk_kib > 1u << 20) return "--chunk-kib: must be at most 1048576 (1 GiB)";
   return std::nullopt;
 }
 
@@ -143,6 +145,7 @@ int Run(const SimulateCliOptions& o) {
   so.logs = o.logs;
   so.threads = o.threads;
   so.max_line_bytes = o.max_line_mib << 20;
+  if (o.chunk_kib > 0) so.chunk_bytes = o.chunk_kib << 10;
   so.process.explain_user = o.explain_user;
   so.process.explain_user_set = !o.explain_user.empty();
   so.process.explain_resource = o.explain_resource;
@@ -213,6 +216,8 @@ void RegisterSimulate(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", o->threads, "worker threads (default 0: one per core)");
   cmd->add_option("--max-line-mib", o->max_line_mib,
                   "longest log line read, in MiB (default 256); longer lines are skipped");
+  cmd->add_option("--chunk-kib", o->chunk_kib,
+                  "tuning: bytes of log handed to a worker at a time, in KiB (default 512)");
   cmd->callback([o, &ctx] { ctx.exit_code = Run(*o); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "simulate/body_scan.h"
 #include "simulate/classify.h"
 #include "simulate/timestamp.h"
 
@@ -40,28 +41,16 @@ void AppendRule(std::string* s, int rule) {
   }
 }
 
-// managed_fields_bytes covers both bodies. When both are there, the share of each is taken in
-// proportion to the body sizes (an approximation; it only matters for a Request-level
-// candidate with omitManagedFields on an event recorded at RequestResponse).
-void SplitManaged(const auditlog::ParsedEvent& e, RecordedEvent* r) {
-  const uint64_t total = e.managed_fields_bytes;
-  const uint64_t req = e.request_object_bytes;
-  const uint64_t resp = e.response_object_bytes;
-  if (resp == 0) {
-    r->request_managed_bytes = total;
-  } else if (req == 0) {
-    r->response_managed_bytes = total;
-  } else {
-    r->request_managed_bytes = total * req / (req + resp);
-    r->response_managed_bytes = total - r->request_managed_bytes;
-  }
-}
-
 }  // namespace
 
 ChunkProcessor::ChunkProcessor(const policy::CompiledPolicy* policy,
                                const ProcessOptions* options, Stats* stats, RequestTally* tally)
-    : policy_(policy), options_(options), stats_(stats), tally_(tally) {}
+    : policy_(policy),
+      options_(options),
+      stats_(stats),
+      tally_(tally),
+      // Bodies are measured here (body_scan.h), much faster than the parser's scalar pass.
+      parser_(auditlog::EventParserOptions{.measure_bodies = false}) {}
 
 ChunkResult ChunkProcessor::Process(const Chunk& chunk) {
   ChunkResult out;
@@ -137,7 +126,7 @@ void ChunkProcessor::ProcessLine(std::string_view line, uint64_t line_no, bool l
   }
   Stage stage;
   std::string why;
-  if (!Describe(&stage, &why)) {
+  if (!Describe(line, &stage, &why)) {
     RejectLine(why, line_no, Reject::kCorrupt, out);
     return;
   }
@@ -146,7 +135,7 @@ void ChunkProcessor::ProcessLine(std::string_view line, uint64_t line_no, bool l
   if (options_->record_decisions) RecordDecision(d, out);
 }
 
-bool ChunkProcessor::Describe(Stage* stage, std::string* why) {
+bool ChunkProcessor::Describe(std::string_view line, Stage* stage, std::string* why) {
   std::optional<Stage> st = policy::ParseStage(event_.stage);
   if (!st) {
     *why = "stage: \"" + std::string(event_.stage) + "\" is not an audit stage";
@@ -161,9 +150,16 @@ bool ChunkProcessor::Describe(Stage* stage, std::string* why) {
   if (!level || *level == Level::kNone) ++stats_->unknown_level_events;
   r.level = level && *level != Level::kNone ? *level : Level::kMetadata;
   r.is_resource_request = event_.attrs.is_resource_request;
-  r.request_object_bytes = event_.request_object_bytes;
-  r.response_object_bytes = event_.response_object_bytes;
-  SplitManaged(event_, &r);
+  SetBodyExpectations(event_.verb, *stage, &r);
+  // Only events recorded at Request or RequestResponse hold bodies.
+  if (r.is_resource_request && r.level >= Level::kRequest) {
+    static_assert(kBufferPadding >= kBodyScanPadding);
+    const BodySpans b = ScanBodies(line);
+    r.request_object_bytes = b.request_bytes;
+    r.response_object_bytes = b.response_bytes;
+    r.request_managed_bytes = b.request_managed_bytes;
+    r.response_managed_bytes = b.response_managed_bytes;
+  }
   const policy::RequestAttributes& a = event_.attrs;
   ResourceKey(a.is_resource_request, a.api_group, a.resource, a.subresource, a.path,
               &resource_key_);

@@ -59,7 +59,7 @@ class ChunkProcessor {
   enum class Reject { kCorrupt, kTruncated, kOversized };
   void RejectLine(std::string_view reason, uint64_t line_no, Reject kind, ChunkResult* out);
   // Fills recorded_ from event_; false (with *why) for a stage this tool does not know.
-  bool Describe(policy::Stage* stage, std::string* why);
+  bool Describe(std::string_view line, policy::Stage* stage, std::string* why);
   void Account(const policy::Decision& d, policy::Stage stage, ChunkResult* out);
   void AccountBreakdowns(const policy::Decision& d, const SizedEvent& s, int64_t day);
   void AccountBodies(const policy::Decision& d, const SizedEvent& s, policy::Stage stage);

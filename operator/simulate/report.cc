@@ -225,8 +225,10 @@ void FillExplain(const Stats& s, const policy::Policy& policy, const ReportOptio
               if (a.volume.before.events != b.volume.before.events) {
                 return a.volume.before.events > b.volume.before.events;
               }
-              return std::tie(a.resource, a.verb, a.recorded_level) <
-                     std::tie(b.resource, b.verb, b.recorded_level);
+              // "None" sorts after the levels that keep the event.
+              bool a_none = a.candidate_level == "None", b_none = b.candidate_level == "None";
+              return std::tie(a.resource, a.verb, a.recorded_level, a_none, a.candidate_level) <
+                     std::tie(b.resource, b.verb, b.recorded_level, b_none, b.candidate_level);
             });
 }
 

@@ -164,7 +164,10 @@ void TextWriter::Rules() {
   Table(t);
   std::size_t unused = 0;
   for (const RuleRow& row : r_.rules) unused += row.index >= 0 && row.events == 0;
-  if (unused > 0) Note(std::to_string(unused) + " rule(s) matched no event of this log.");
+  if (unused > 0) {
+    Note(std::to_string(unused) + " rule(s) matched no event of this log.");
+    if (!md_) out_ << '\n';
+  }
 }
 
 void TextWriter::Lost() {
@@ -199,11 +202,14 @@ void TextWriter::Reduced() {
 }
 
 void TextWriter::EstimateRows() {
-  if (r_.estimated.rows.empty()) return;
+  bool any = false;
+  for (const EstimateRow& e : r_.estimated.rows) any = any || !e.has_basis || e.bytes > 0;
+  if (!any) return;
   Heading("Estimated bodies by kind (not in the log)");
   TextTable t({">events", ">est. bytes", "stage", "verb", "resource"});
   std::size_t shown = 0;
   for (const EstimateRow& e : r_.estimated.rows) {
+    if (e.has_basis && e.bytes == 0) continue;  // known to add nothing (json lists them)
     if (shown++ >= kMaxListRows) break;
     t.AddRow({Count(e.events), e.has_basis ? "~" + Bytes(e.bytes) : "no example", e.stage, e.verb,
               Name(e.resource, "")});
@@ -247,18 +253,14 @@ void TextWriter::Explain() {
     return;
   }
   TextTable t({">#", "rule level", ">events", "recorded", "candidate", "verb", "resource"});
-  int last_rule = -2;
   for (const ExplainLine& l : r_.explain_lines) {
-    if (l.rule != last_rule) {
-      last_rule = l.rule;
-    }
     t.AddRow({l.rule < 0 ? "-" : std::to_string(l.rule + 1), l.rule_level,
               Count(l.volume.before.events), l.recorded_level, l.candidate_level, l.verb,
               Name(l.resource, "")});
   }
   Table(t);
   Heading("Rules involved");
-  last_rule = -2;
+  int last_rule = -2;
   for (const ExplainLine& l : r_.explain_lines) {
     if (l.rule == last_rule) continue;
     last_rule = l.rule;

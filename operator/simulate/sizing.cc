@@ -47,10 +47,22 @@ SizedEvent SizeUnder(const RecordedEvent& e, const policy::Decision& d, policy::
   out.bytes = static_cast<uint64_t>(bytes);
   // Request and RequestResponse add nothing to non-resource requests (audit-semantics §1).
   if (e.is_resource_request) {
-    out.needs_request_body = keeps_request && e.level < Level::kRequest;
-    out.needs_response_body = keeps_response && e.level < Level::kRequestResponse;
+    out.needs_request_body =
+        keeps_request && e.level < Level::kRequest && e.may_have_request_body;
+    out.needs_response_body =
+        keeps_response && e.level < Level::kRequestResponse && e.may_have_response_body;
   }
   return out;
+}
+
+void SetBodyExpectations(std::string_view verb, policy::Stage stage, RecordedEvent* e) {
+  const bool final_stage = stage == policy::Stage::kResponseComplete ||
+                           stage == policy::Stage::kPanic;
+  const bool writes = verb == "create" || verb == "update" || verb == "patch" ||
+                      verb == "delete" || verb == "deletecollection";
+  e->may_have_request_body = final_stage && e->is_resource_request && writes;
+  e->may_have_response_body =
+      final_stage && e->is_resource_request && (writes || verb == "get" || verb == "list");
 }
 
 }  // namespace kaudit::simulate

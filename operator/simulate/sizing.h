@@ -28,6 +28,11 @@ struct RecordedEvent {
   std::string_view level_text;  // "level" as written
   policy::Level level = policy::Level::kMetadata;
   bool is_resource_request = false;
+  // Whether a request/response body can be there at all at a level that logs it: bodies are
+  // only recorded by the handlers of verbs that carry them, and only ever appear on the
+  // ResponseComplete (or Panic) line. Where they cannot, a higher level adds nothing for sure.
+  bool may_have_request_body = false;
+  bool may_have_response_body = false;
   uint64_t request_object_bytes = 0;   // value only; 0 = absent
   uint64_t response_object_bytes = 0;
   uint64_t request_managed_bytes = 0;  // managedFields values inside the request body
@@ -46,5 +51,10 @@ struct SizedEvent {
 };
 
 SizedEvent SizeUnder(const RecordedEvent& e, const policy::Decision& d, policy::Stage stage);
+
+// Fills may_have_request_body / may_have_response_body from the verb and stage:
+// request bodies for create, update, patch, delete and deletecollection (DeleteOptions);
+// response bodies also for get and list; never for watch; only on ResponseComplete and Panic.
+void SetBodyExpectations(std::string_view verb, policy::Stage stage, RecordedEvent* e);
 
 }  // namespace kaudit::simulate
