@@ -140,7 +140,8 @@ void Agent::Impl::Reconcile() {
     if (phase != "Healthy") SetPhase("Healthy", "revision " + *target + " is applied");
     return;
   }
-  ApplyTarget(*target, *status, drifted || (on_disk != *target && lkg == *target));
+  // Drift is the loss of a revision this node already ran; anything else is a plain apply.
+  ApplyTarget(*target, *status, lkg == *target && (drifted || on_disk != *target));
 }
 
 void Agent::Impl::ApplyTarget(const std::string& target, const nlohmann::json& status,
@@ -153,9 +154,9 @@ void Agent::Impl::ApplyTarget(const std::string& target, const nlohmann::json& s
   }
   if (drifted) {
     Count("kaudit_agent_drift_repairs_total", "Manifests repaired after they lost kaudit's changes");
-    std::string why = status["drift"].value("message", std::string());
+    (void)status;
     SetPhase("Drifted", "the manifest no longer carries revision " + target +
-                            (why.empty() ? "" : " (" + why + ")") + "; re-applying");
+                            " (rewritten, e.g. by kubeadm upgrade); re-applying it on top");
   }
   SetPhase("Applying", "applying revision " + target);
   // Resuming an interrupted apply: the new pod may already be running, so its hash is no

@@ -35,6 +35,13 @@ TEST(E2eDrift, KubeadmUpgradeIsRepairedAndForeignBackupHaltsTheRollout) {
                         std::chrono::seconds(90), [&] { return c.Describe(); }, &last)) << last;
 
   // kubeadm upgrade on cp2: its own manifest again, new image, none of kaudit's parts.
+  auto healthy_lines = [&] {
+    std::string log = ReadFile(c.dir() + "/logs/agent-cp2.log");
+    int n = 0;
+    for (auto p = log.find("phase Healthy"); p != std::string::npos; p = log.find("phase Healthy", p + 1)) ++n;
+    return n;
+  };
+  const int healthy_before = healthy_lines();
   auto t0 = std::chrono::steady_clock::now();
   WriteAtomically(c.manifest(1), Replace(original, "kube-apiserver:v1.30.4", "kube-apiserver:v1.30.5"));
   bool repaired = c.WaitFor(
@@ -42,7 +49,7 @@ TEST(E2eDrift, KubeadmUpgradeIsRepairedAndForeignBackupHaltsTheRollout) {
         std::string m = ReadFile(c.manifest(1));
         return m.find("kaudit.io/revision: " + rev) != std::string::npos &&
                m.find("kube-apiserver:v1.30.5") != std::string::npos &&
-               Phase(c.NodeState(1)) == "Healthy";
+               healthy_lines() > healthy_before && Phase(c.NodeState(1)) == "Healthy";
       },
       std::chrono::seconds(30), [&] { return c.Describe(); }, &last);
   ASSERT_TRUE(repaired) << "not repaired within 30 s\n" << last;
