@@ -167,7 +167,8 @@ const Json* FindIn(const Json& arr, const char* key, const std::string& value) {
 }
 
 // NodeUpdated / RolloutComplete / InvalidSpec: transitions seen against the stored status.
-void TransitionEvents(const std::vector<ProfileEval>& evals, const Outcome& o, PlanResult* res) {
+void TransitionEvents(const std::vector<ProfileEval>& evals, const Outcome& o,
+                      std::size_t max_targets, PlanResult* res) {
   for (const ProfileEval& e : evals) {
     if (e.profile) continue;
     const Json conds = e.object->status().value("conditions", Json());
@@ -211,10 +212,9 @@ void TransitionEvents(const std::vector<ProfileEval>& evals, const Outcome& o, P
                   "", ""});
   }
   for (EventSpec& x : ev) {
-    for (const ProfileEval& e : evals) {
-      if (!e.contributes) continue;
+    for (const std::string& name : internal::EventTargets(evals, max_targets)) {
       x.regarding_kind = "AuditProfile";
-      x.regarding_name = e.name;
+      x.regarding_name = name;
       res->events.push_back(x);
     }
   }
@@ -275,8 +275,8 @@ PlanResult Plan(const World& world, const PlanOptions& opts) {
     Json st = internal::BuildStatus(e, o, world.now);
     if (internal::MergeStatus(e.object->status(), &st)) res.statuses.push_back({e.name, st});
   }
-  res.events = internal::RolloutEvents(evals, o);
-  TransitionEvents(evals, o, &res);
+  res.events = internal::RolloutEvents(evals, o, opts.max_event_profiles);
+  TransitionEvents(evals, o, opts.max_event_profiles, &res);
   res.requeue_after = NextWake(world, rendered ? rendered->next_expiry : std::nullopt, opts);
   res.summary = "revision=" + (o.revision.empty() ? std::string("<blocked>") : o.revision) +
                 " nodes=" + std::to_string(decision.done) + "/" +

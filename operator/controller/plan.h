@@ -41,6 +41,10 @@ struct PlanOptions {
   std::size_t keep_revisions = 10;
   Duration resync = std::chrono::minutes(5);
   std::size_t max_warnings = 20;  // per profile
+  // Rollout events are recorded on the contributing profiles, at most this many (the first in
+  // composition order), so a cluster with hundreds of profiles does not spend its API budget on
+  // events.
+  std::size_t max_event_profiles = 10;
 };
 
 // A revision to store: whole objects, ready for Create. The Secret is created first, so a

@@ -89,6 +89,9 @@ Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now);
 // copies old lastTransitionTimes into new_status where the thing they time did not change.
 bool MergeStatus(const Json& old_status, Json* new_status);
 
-std::vector<EventSpec> RolloutEvents(const std::vector<ProfileEval>& profiles, const Outcome& o);
+// The contributing profiles events are recorded on: composition order, at most max.
+std::vector<std::string> EventTargets(const std::vector<ProfileEval>& profiles, std::size_t max);
+std::vector<EventSpec> RolloutEvents(const std::vector<ProfileEval>& profiles, const Outcome& o,
+                                     std::size_t max_targets);
 
 }  // namespace kaudit::controller::internal

@@ -177,15 +177,29 @@ bool MergeStatus(const Json& old_status, Json* st) {
   return *st != old_status;
 }
 
-std::vector<EventSpec> RolloutEvents(const std::vector<ProfileEval>& profiles, const Outcome& o) {
+std::vector<std::string> EventTargets(const std::vector<ProfileEval>& profiles, std::size_t max) {
+  std::vector<const ProfileEval*> c;
+  for (const ProfileEval& p : profiles) {
+    if (p.contributes) c.push_back(&p);
+  }
+  std::sort(c.begin(), c.end(), [](const ProfileEval* a, const ProfileEval* b) {
+    if (a->profile->priority != b->profile->priority) {
+      return a->profile->priority > b->profile->priority;
+    }
+    return a->name < b->name;
+  });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < c.size() && i < max; ++i) out.push_back(c[i]->name);
+  return out;
+}
+
+std::vector<EventSpec> RolloutEvents(const std::vector<ProfileEval>& profiles, const Outcome& o,
+                                     std::size_t max_targets) {
   std::vector<EventSpec> out;
   if (!o.rollout || o.revision.empty()) return out;
   const RolloutDecision& r = *o.rollout;
   auto add = [&](const std::string& type, const std::string& reason, const std::string& note) {
-    std::vector<std::string> targets;
-    for (const ProfileEval& p : profiles) {
-      if (p.contributes) targets.push_back(p.name);
-    }
+    std::vector<std::string> targets = EventTargets(profiles, max_targets);
     if (targets.empty()) {
       out.push_back({type, reason, "Rollout", note, "ConfigMap", std::string(kRolloutName)});
     }

@@ -475,6 +475,18 @@ TEST_F(PlanTest, PruneKeepsTenNewestPlusAnyNodeReference) {
   (void)rev;
 }
 
+TEST_F(PlanTest, EventsGoToAtMostTheFirstProfilesInCompositionOrder) {
+  opts_.max_event_profiles = 2;
+  world_.profiles.push_back({Profile("zz-high", {{"priority", 9}})});
+  world_.profiles.push_back({Profile("aa-low", {})});
+  PlanResult r = Step();
+  std::set<std::string> regarding;
+  for (const EventSpec& e : r.events) {
+    if (e.reason == "RolloutStarted") regarding.insert(e.regarding_name);
+  }
+  EXPECT_EQ(regarding, (std::set<std::string>{"zz-high", "aa-low"}));
+}
+
 TEST_F(PlanTest, UnchangedStatusIsNotRewrittenAndTransitionTimesStay) {
   Step();
   Json before = StatusOf("base");
