@@ -11,8 +11,8 @@ struct Unit {
   int64_t nanos;
 };
 // Longer names first so "ms" is not read as "m" followed by garbage.
-constexpr Unit kUnits[] = {{"ns", 1},          {"us", 1000},           {"\xC2\xB5s", 1000},
-                           {"\xCE\xBCs", 1000}, {"ms", 1000000},        {"s", 1000000000},
+constexpr Unit kUnits[] = {{"ns", 1},           {"us", 1000},        {"\xC2\xB5s", 1000},
+                           {"\xCE\xBCs", 1000}, {"ms", 1000000},     {"s", 1000000000},
                            {"m", 60000000000},  {"h", 3600000000000}};
 
 constexpr uint64_t kMaxMagnitude = uint64_t{1} << 63;  // |min int64|

@@ -59,13 +59,26 @@ void AppendUtf8(char32_t c, std::string* out) {
 
 void AppendEscape(char32_t c, std::string* out) {
   switch (c) {
-    case '"': *out += "\\\""; return;
-    case '\\': *out += "\\\\"; return;
-    case '\0': *out += "\\0"; return;
-    case '\t': *out += "\\t"; return;
-    case '\n': *out += "\\n"; return;
-    case '\r': *out += "\\r"; return;
-    default: break;
+    case '"':
+      *out += "\\\"";
+      return;
+    case '\\':
+      *out += "\\\\";
+      return;
+    case '\0':
+      *out += "\\0";
+      return;
+    case '\t':
+      *out += "\\t";
+      return;
+    case '\n':
+      *out += "\\n";
+      return;
+    case '\r':
+      *out += "\\r";
+      return;
+    default:
+      break;
   }
   char buf[16];
   if (c <= 0xFFFF) {
@@ -112,8 +125,8 @@ void AppendRule(const PolicyRule& r, std::string_view comment, std::string* out)
   AppendList(kIn, "nonResourceURLs", r.non_resource_urls, out);
   AppendList(kIn, "omitStages", r.omit_stages, out);
   if (r.omit_managed_fields.has_value()) {
-    *out += std::string("    omitManagedFields: ") + (*r.omit_managed_fields ? "true" : "false") +
-            "\n";
+    *out +=
+        std::string("    omitManagedFields: ") + (*r.omit_managed_fields ? "true" : "false") + "\n";
   }
 }
 

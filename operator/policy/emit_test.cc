@@ -17,7 +17,7 @@ TEST(EmitTest, QuotesEveryStringSafely) {
   EXPECT_EQ(YamlQuote("\x01\x7f"), "\"\\u0001\\u007F\"");
   EXPECT_EQ(YamlQuote("caf\xC3\xA9 \xF0\x9F\x94\x92"), "\"caf\xC3\xA9 \xF0\x9F\x94\x92\"");
   EXPECT_EQ(YamlQuote("\xC2\x85|\xE2\x80\xA8|\xEF\xBB\xBF"), "\"\\u0085|\\u2028|\\uFEFF\"");
-  EXPECT_EQ(YamlQuote("\xff"), "\"\xEF\xBF\xBD\"");      // invalid byte
+  EXPECT_EQ(YamlQuote("\xff"), "\"\xEF\xBF\xBD\"");                  // invalid byte
   EXPECT_EQ(YamlQuote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong encoding
 }
 
@@ -72,13 +72,61 @@ TEST(EmitTest, Layout) {
 
 // Strings YAML 1.1 would otherwise read as something else, or that break plain scalars.
 TEST(EmitTest, TrickyStringsLoadBackUnchanged) {
-  const std::vector<std::string> tricky = {
-      "yes", "no", "on", "off", "y", "n", "Y", "NO", "true", "False", "null", "~", "", "123",
-      "0x1F", "0o17", "017", "1e3", "1_000", ".inf", "-.inf", ".nan", "2024-01-01",
-      "2024-01-01T10:00:00Z", "12:30:45", "*", "&anchor", "!tag", "- item", "? key", ": x",
-      "a: b", "#comment", "a #b", "[x]", "{x}", "|", ">", "%x", "@x", "`x", "'single'",
-      "\"double\"", " lead", "trail ", "tab\tin", "new\nline", "back\\slash", "caf\xC3\xA9",
-      "\xF0\x9F\x94\x92", "<<", "=", "---", "...", "system:serviceaccount:ns:sa"};
+  const std::vector<std::string> tricky = {"yes",
+                                           "no",
+                                           "on",
+                                           "off",
+                                           "y",
+                                           "n",
+                                           "Y",
+                                           "NO",
+                                           "true",
+                                           "False",
+                                           "null",
+                                           "~",
+                                           "",
+                                           "123",
+                                           "0x1F",
+                                           "0o17",
+                                           "017",
+                                           "1e3",
+                                           "1_000",
+                                           ".inf",
+                                           "-.inf",
+                                           ".nan",
+                                           "2024-01-01",
+                                           "2024-01-01T10:00:00Z",
+                                           "12:30:45",
+                                           "*",
+                                           "&anchor",
+                                           "!tag",
+                                           "- item",
+                                           "? key",
+                                           ": x",
+                                           "a: b",
+                                           "#comment",
+                                           "a #b",
+                                           "[x]",
+                                           "{x}",
+                                           "|",
+                                           ">",
+                                           "%x",
+                                           "@x",
+                                           "`x",
+                                           "'single'",
+                                           "\"double\"",
+                                           " lead",
+                                           "trail ",
+                                           "tab\tin",
+                                           "new\nline",
+                                           "back\\slash",
+                                           "caf\xC3\xA9",
+                                           "\xF0\x9F\x94\x92",
+                                           "<<",
+                                           "=",
+                                           "---",
+                                           "...",
+                                           "system:serviceaccount:ns:sa"};
   Policy p;
   PolicyRule r;
   r.level = "Metadata";

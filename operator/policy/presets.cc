@@ -42,14 +42,16 @@ class Rule {
 
 CuratedRule HealthProbes() {
   return {"drop liveness, readiness and version probes (kubelet probes the apiserver every second)",
-          Rule("None").Groups(kAnyKnownUser).Urls(
-              {"/healthz*", "/livez*", "/readyz*", "/version", "/version/"})};
+          Rule("None")
+              .Groups(kAnyKnownUser)
+              .Urls({"/healthz*", "/livez*", "/readyz*", "/version", "/version/"})};
 }
 
 CuratedRule Discovery() {
   return {"drop API discovery and OpenAPI downloads (every client repeats them; no object is read)",
-          Rule("None").Groups(kAnyKnownUser).Urls(
-              {"/api", "/api/*", "/apis", "/apis/*", "/openapi/*"})};
+          Rule("None")
+              .Groups(kAnyKnownUser)
+              .Urls({"/api", "/api/*", "/apis", "/apis/*", "/openapi/*"})};
 }
 
 CuratedRule Events() {
@@ -65,8 +67,7 @@ CuratedRule SensitiveAtMetadata(const char* purpose, Strings core) {
 }
 
 CuratedRule CatchAll(const char* level) {
-  return {std::string("catch-all: everything else at ") + level,
-          Rule(level).SkipRequestReceived()};
+  return {std::string("catch-all: everything else at ") + level, Rule(level).SkipRequestReceived()};
 }
 
 Rule BuiltinGroups(Rule rule) {
@@ -109,12 +110,12 @@ void AppendRecommendedNoise(std::vector<CuratedRule>* out) {
                       .Verbs({"watch"})
                       .In("", {"endpoints", "services", "services/status", "nodes"})
                       .In("discovery.k8s.io", {"endpointslices"})});
-  out->push_back({"drop kubelets reading Node objects",
-                  Rule("None").Groups({"system:nodes"}).Verbs({"get"}).In(
-                      "", {"nodes", "nodes/status"})});
-  out->push_back({"drop node status heartbeats (kubelets report their Node status periodically)",
-                  Rule("None").Groups({"system:nodes"}).Verbs({"update", "patch"}).In(
-                      "", {"nodes/status"})});
+  out->push_back(
+      {"drop kubelets reading Node objects",
+       Rule("None").Groups({"system:nodes"}).Verbs({"get"}).In("", {"nodes", "nodes/status"})});
+  out->push_back(
+      {"drop node status heartbeats (kubelets report their Node status periodically)",
+       Rule("None").Groups({"system:nodes"}).Verbs({"update", "patch"}).In("", {"nodes/status"})});
   out->push_back(
       {"drop Lease heartbeats of nodes and service accounts (node leases, leader election)",
        Rule("None")
@@ -129,8 +130,10 @@ void AppendRecommendedNoise(std::vector<CuratedRule>* out) {
            .In("coordination.k8s.io", {"leases"})});
   out->push_back(
       {"drop the apiserver reading Namespaces (admission does it for every namespaced write)",
-       Rule("None").Users({"system:apiserver"}).Verbs({"get"}).In(
-           "", {"namespaces", "namespaces/status", "namespaces/finalize"})});
+       Rule("None")
+           .Users({"system:apiserver"})
+           .Verbs({"get"})
+           .In("", {"namespaces", "namespaces/status", "namespaces/finalize"})});
   out->push_back({"drop the autoscaler's metrics reads",
                   Rule("None")
                       .Users({"system:kube-controller-manager",

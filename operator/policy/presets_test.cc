@@ -84,10 +84,9 @@ TEST(PresetsTest, EveryPurposeIsOneLine) {
 
 // Without the preamble: every preset must already keep credentials out of the log by itself.
 TEST(PresetsTest, CredentialsNeverAboveMetadataEvenWithoutThePreamble) {
-  const Request credentials[] = {
-      Res("create", "", "secrets"), Res("list", "", "secrets"),
-      Res("create", "", "serviceaccounts", "token"),
-      Res("create", "authentication.k8s.io", "tokenreviews")};
+  const Request credentials[] = {Res("create", "", "secrets"), Res("list", "", "secrets"),
+                                 Res("create", "", "serviceaccounts", "token"),
+                                 Res("create", "authentication.k8s.io", "tokenreviews")};
   for (Preset p : kAll) {
     Policy policy = RenderPreset(p, false).policy;
     for (const Request& req : credentials) {
@@ -114,12 +113,12 @@ TEST(PresetsTest, LevelsOfTypicalRequests) {
       {"probe with a bad token", bad_token, L::kMetadata, L::kMetadata, L::kRequestResponse,
        L::kMetadata},
       {"discovery", Url("get", "/apis/apps/v1"), L::kNone, L::kNone, L::kNone, L::kNone},
-      {"metrics scrape", Url("get", "/metrics"), L::kMetadata, L::kMetadata,
-       L::kRequestResponse, L::kMetadata},
+      {"metrics scrape", Url("get", "/metrics"), L::kMetadata, L::kMetadata, L::kRequestResponse,
+       L::kMetadata},
       {"event write", Res("create", "events.k8s.io", "events"), L::kNone, L::kNone, L::kNone,
        L::kNone},
-      {"deployment create", Res("create", "apps", "deployments"), L::kMetadata,
-       L::kRequestResponse, L::kRequestResponse, L::kRequestResponse},
+      {"deployment create", Res("create", "apps", "deployments"), L::kMetadata, L::kRequestResponse,
+       L::kRequestResponse, L::kRequestResponse},
       {"pod read", Res("get", "", "pods"), L::kMetadata, L::kMetadata, L::kRequestResponse,
        L::kRequest},
       {"pod exec", Res("create", "", "pods", "exec"), L::kMetadata, L::kRequestResponse,
@@ -140,8 +139,7 @@ TEST(PresetsTest, LevelsOfTypicalRequests) {
     EXPECT_EQ(LevelOf(RenderPreset(Preset::kAllRequestBodies, false).policy, row.req),
               row.all_bodies)
         << row.what;
-    EXPECT_EQ(LevelOf(RenderPreset(Preset::kRecommended, false).policy, row.req),
-              row.recommended)
+    EXPECT_EQ(LevelOf(RenderPreset(Preset::kRecommended, false).policy, row.req), row.recommended)
         << row.what;
   }
 }
@@ -149,19 +147,17 @@ TEST(PresetsTest, LevelsOfTypicalRequests) {
 TEST(PresetsTest, RecommendedDropsHeartbeatsButKeepsPeople) {
   Policy rec = RenderPreset(Preset::kRecommended, false).policy;
   const std::vector<std::string> node = {"system:nodes", "system:authenticated"};
-  const std::vector<std::string> sa = {"system:serviceaccounts",
-                                       "system:serviceaccounts:kube-system",
-                                       "system:authenticated"};
+  const std::vector<std::string> sa = {
+      "system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"};
   const std::string proxy = "system:serviceaccount:kube-system:kube-proxy";
   EXPECT_EQ(LevelOf(rec, As(Res("watch", "discovery.k8s.io", "endpointslices"), proxy, sa)),
             Level::kNone);
-  EXPECT_EQ(LevelOf(rec, As(Res("watch", "", "services"), "system:kube-proxy", {})),
-            Level::kNone);
-  EXPECT_EQ(LevelOf(rec, As(Res("update", "coordination.k8s.io", "leases"), "system:node:n1",
-                            node)),
-            Level::kNone);
-  EXPECT_EQ(LevelOf(rec, As(Res("update", "coordination.k8s.io", "leases"),
-                            "system:kube-scheduler", {"system:authenticated"})),
+  EXPECT_EQ(LevelOf(rec, As(Res("watch", "", "services"), "system:kube-proxy", {})), Level::kNone);
+  EXPECT_EQ(
+      LevelOf(rec, As(Res("update", "coordination.k8s.io", "leases"), "system:node:n1", node)),
+      Level::kNone);
+  EXPECT_EQ(LevelOf(rec, As(Res("update", "coordination.k8s.io", "leases"), "system:kube-scheduler",
+                            {"system:authenticated"})),
             Level::kNone);
   EXPECT_EQ(LevelOf(rec, As(Res("patch", "", "nodes", "status"), "system:node:n1", node)),
             Level::kNone);
@@ -171,9 +167,9 @@ TEST(PresetsTest, RecommendedDropsHeartbeatsButKeepsPeople) {
             Level::kRequest);
   EXPECT_EQ(LevelOf(rec, As(Res("delete", "", "nodes"), "system:node:n1", node)),
             Level::kRequestResponse);
-  EXPECT_EQ(LevelOf(rec, As(Res("create", "coordination.k8s.io", "leases"), "system:node:n1",
-                            node)),
-            Level::kRequestResponse);
+  EXPECT_EQ(
+      LevelOf(rec, As(Res("create", "coordination.k8s.io", "leases"), "system:node:n1", node)),
+      Level::kRequestResponse);
   EXPECT_EQ(LevelOf(rec, Res("watch", "", "services")), Level::kRequest);  // alice, not kube-proxy
 }
 

@@ -117,17 +117,18 @@ void DecodeTruncate(SchemaReader& r, const Value& v, const std::string& path, Tr
 }
 
 void DecodeLog(SchemaReader& r, const Value& v, const std::string& path, LogBackendSpec* l) {
-  r.Object(v, path,
-           {{"path", OptString(r, &l->path)},
-            {"maxAgeDays", OptInt(r, &l->max_age_days, kInt32Min, kInt32Max)},
-            {"maxBackups", OptInt(r, &l->max_backups, kInt32Min, kInt32Max)},
-            {"maxSizeMB", OptInt(r, &l->max_size_mb, kInt32Min, kInt32Max)},
-            {"compress", OptBool(r, &l->compress)},
-            {"format", OptString(r, &l->format)},
-            {"mode", OptString(r, &l->mode)},
-            {"batch", [&](const Value& x, const std::string& p) { DecodeBatch(r, x, p, &l->batch); }},
-            {"truncate",
-             [&](const Value& x, const std::string& p) { DecodeTruncate(r, x, p, &l->truncate); }}});
+  r.Object(
+      v, path,
+      {{"path", OptString(r, &l->path)},
+       {"maxAgeDays", OptInt(r, &l->max_age_days, kInt32Min, kInt32Max)},
+       {"maxBackups", OptInt(r, &l->max_backups, kInt32Min, kInt32Max)},
+       {"maxSizeMB", OptInt(r, &l->max_size_mb, kInt32Min, kInt32Max)},
+       {"compress", OptBool(r, &l->compress)},
+       {"format", OptString(r, &l->format)},
+       {"mode", OptString(r, &l->mode)},
+       {"batch", [&](const Value& x, const std::string& p) { DecodeBatch(r, x, p, &l->batch); }},
+       {"truncate",
+        [&](const Value& x, const std::string& p) { DecodeTruncate(r, x, p, &l->truncate); }}});
 }
 
 void DecodeWebhook(SchemaReader& r, const Value& v, const std::string& path,
@@ -135,24 +136,24 @@ void DecodeWebhook(SchemaReader& r, const Value& v, const std::string& path,
   bool has_ref = false;
   auto ref = [&](const Value& x, const std::string& p) {
     has_ref = true;
-    r.Object(x, p,
-             {{"name", [&](const Value& y, const std::string& q) {
-                 r.String(y, q, kMaxNameBytes, &w->secret_name);
-               }},
-              {"key", [&](const Value& y, const std::string& q) {
-                 r.String(y, q, kMaxNameBytes, &w->secret_key);
-               }},
-              {"namespace", [&](const Value&, const std::string& q) {
-                 r.Warn(q, "not supported: kaudit reads the Secret from its own namespace");
-               }}});
+    r.Object(
+        x, p,
+        {{"name", [&](const Value& y,
+                      const std::string& q) { r.String(y, q, kMaxNameBytes, &w->secret_name); }},
+         {"key", [&](const Value& y,
+                     const std::string& q) { r.String(y, q, kMaxNameBytes, &w->secret_key); }},
+         {"namespace", [&](const Value&, const std::string& q) {
+            r.Warn(q, "not supported: kaudit reads the Secret from its own namespace");
+          }}});
   };
-  r.Object(v, path,
-           {{"kubeconfigSecretRef", ref},
-            {"mode", OptString(r, &w->mode)},
-            {"initialBackoff", OptDuration(r, &w->initial_backoff)},
-            {"batch", [&](const Value& x, const std::string& p) { DecodeBatch(r, x, p, &w->batch); }},
-            {"truncate",
-             [&](const Value& x, const std::string& p) { DecodeTruncate(r, x, p, &w->truncate); }}});
+  r.Object(
+      v, path,
+      {{"kubeconfigSecretRef", ref},
+       {"mode", OptString(r, &w->mode)},
+       {"initialBackoff", OptDuration(r, &w->initial_backoff)},
+       {"batch", [&](const Value& x, const std::string& p) { DecodeBatch(r, x, p, &w->batch); }},
+       {"truncate",
+        [&](const Value& x, const std::string& p) { DecodeTruncate(r, x, p, &w->truncate); }}});
   if (!has_ref) r.Error(Child(path, "kubeconfigSecretRef"), "Required value");
 }
 
@@ -216,10 +217,10 @@ void DecodeMetadata(SchemaReader& r, const Value& v, AuditProfile* p) {
     r.String(x, path, kMaxNameBytes, &p->name);
   };
   Fields fields = {{"name", name}, {"namespace", ns}};
-  for (std::string_view f : {"generateName", "selfLink", "uid", "resourceVersion", "generation",
-                             "creationTimestamp", "deletionTimestamp",
-                             "deletionGracePeriodSeconds", "labels", "annotations",
-                             "ownerReferences", "finalizers", "managedFields"}) {
+  for (std::string_view f :
+       {"generateName", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+        "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+        "ownerReferences", "finalizers", "managedFields"}) {
     fields.push_back({f, Ignore()});
   }
   r.Object(v, "metadata", fields);
@@ -239,7 +240,7 @@ std::string Origin(std::string_view source, const Value& v) {
 // Decodes and validates one AuditProfile object into *out (profiles only when valid).
 void DecodeOne(const Value& object, std::string_view source, const ProfileOptions& opts,
                ProfileParseResult* out) {
-  SchemaReader r{std::string(source), opts.strict};
+  SchemaReader r{std::string(source), object, opts.strict};
   AuditProfile p;
   p.origin = Origin(source, object);
   bool has_metadata = false;

@@ -53,11 +53,11 @@ inline constexpr Duration kMaxHealthTimeout = std::chrono::hours(1);
 
 // --audit-{log,webhook}-batch-* ; unset fields take kube-apiserver's default for that backend.
 struct BatchSpec {
-  std::optional<int64_t> buffer_size;   // > 0
-  std::optional<int64_t> max_size;      // > 0
-  std::optional<Duration> max_wait;     // >= 0
+  std::optional<int64_t> buffer_size;  // > 0
+  std::optional<int64_t> max_size;     // > 0
+  std::optional<Duration> max_wait;    // >= 0
   std::optional<bool> throttle_enable;
-  std::optional<double> throttle_qps;   // > 0 when throttling (float32 range)
+  std::optional<double> throttle_qps;     // > 0 when throttling (float32 range)
   std::optional<int64_t> throttle_burst;  // > 0 when throttling
   bool operator==(const BatchSpec&) const = default;
 };
@@ -72,7 +72,7 @@ struct TruncateSpec {
 
 // spec.backends.log: the --audit-log-* flags.
 struct LogBackendSpec {
-  std::optional<std::string> path;  // absolute, under the allowed log root, no ".." segments
+  std::optional<std::string> path;      // absolute, under the allowed log root, no ".." segments
   std::optional<int64_t> max_age_days;  // >= 0 (0 = keep by age forever)
   std::optional<int64_t> max_backups;   // >= 0 (0 = keep every rotated file)
   std::optional<int64_t> max_size_mb;   // >= 1 (0 means 100 MB before 1.36, no rotation after)
@@ -90,7 +90,7 @@ struct LogBackendSpec {
 struct WebhookBackendSpec {
   std::string secret_name;  // kubeconfigSecretRef.name (required, DNS subdomain)
   std::string secret_key = std::string(kDefaultWebhookSecretKey);  // kubeconfigSecretRef.key
-  std::optional<std::string> mode;  // batch | blocking | blocking-strict
+  std::optional<std::string> mode;          // batch | blocking | blocking-strict
   std::optional<Duration> initial_backoff;  // > 0
   BatchSpec batch;
   TruncateSpec truncate;
@@ -107,7 +107,7 @@ struct RolloutSpec {
 struct ProfileRule {
   PolicyRule rule;
   std::optional<SystemTime> expires_at;  // the rule leaves the policy once this has passed
-  kyaml::Mark mark;  // where the rule starts in its file (line 0 when unknown)
+  kyaml::Mark mark;                      // where the rule starts in its file (line 0 when unknown)
 };
 
 struct AuditProfile {

@@ -38,8 +38,8 @@ AuditProfile MustParse(const std::string& text) {
   return r.profiles.empty() ? AuditProfile{} : r.profiles[0];
 }
 
-TEST(ProfileTest, EveryFieldDecodes) {
-  AuditProfile p = MustParse(std::string(kHead) + R"(spec:
+// Every field of the spec set once.
+constexpr const char* kFullSpec = R"(spec:
   preset: Recommended
   priority: -5
   omitStages: [RequestReceived]
@@ -78,7 +78,10 @@ TEST(ProfileTest, EveryFieldDecodes) {
   rollout:
     healthTimeout: 90s
     paused: yes
-)");
+)";
+
+TEST(ProfileTest, EveryTopLevelAndRuleFieldDecodes) {
+  AuditProfile p = MustParse(std::string(kHead) + kFullSpec);
   EXPECT_EQ(p.name, "p");
   EXPECT_EQ(p.origin, "p.yaml:1");
   EXPECT_EQ(p.preset, Preset::kRecommended);
@@ -92,7 +95,8 @@ TEST(ProfileTest, EveryFieldDecodes) {
   EXPECT_THAT(r.user_groups, ElementsAre("devs"));
   EXPECT_THAT(r.verbs, ElementsAre("create", "patch"));
   ASSERT_EQ(r.resources.size(), 1u);
-  EXPECT_EQ(r.resources[0], (GroupResources{"apps", {"deployments", "deployments/scale"}, {"web"}}));
+  EXPECT_EQ(r.resources[0],
+            (GroupResources{"apps", {"deployments", "deployments/scale"}, {"web"}}));
   EXPECT_THAT(r.namespaces, ElementsAre("", "prod"));
   EXPECT_THAT(r.omit_stages, ElementsAre("Panic"));
   EXPECT_EQ(r.omit_managed_fields, false);
@@ -100,7 +104,10 @@ TEST(ProfileTest, EveryFieldDecodes) {
   EXPECT_EQ(p.rules[0].mark.line, 11);
   EXPECT_THAT(p.rules[1].rule.non_resource_urls, ElementsAre("/metrics"));
   EXPECT_FALSE(p.rules[1].expires_at.has_value());
+}
 
+TEST(ProfileTest, EveryBackendAndRolloutFieldDecodes) {
+  AuditProfile p = MustParse(std::string(kHead) + kFullSpec);
   ResolvedLog l = ResolveLog(p.log);
   EXPECT_EQ(l.path, "/var/log/kubernetes/audit/a.log");
   EXPECT_EQ(l.max_age_days, 7);
@@ -177,9 +184,9 @@ TEST(ProfileTest, EmptyInputHoldsNoProfileAndNoError) {
 }
 
 TEST(ProfileTest, JsonInput) {
-  ProfileParseResult r = Parse(
-      R"({"apiVersion":"kaudit.io/v1alpha1","kind":"AuditProfile","metadata":{"name":"j"},)"
-      R"("spec":{"preset":"Metadata","rules":[{"level":"Request","verbs":["get"]}]}})");
+  ProfileParseResult r =
+      Parse(R"({"apiVersion":"kaudit.io/v1alpha1","kind":"AuditProfile","metadata":{"name":"j"},)"
+            R"("spec":{"preset":"Metadata","rules":[{"level":"Request","verbs":["get"]}]}})");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
   ASSERT_EQ(r.profiles.size(), 1u);
   EXPECT_EQ(r.profiles[0].rules[0].rule.verbs, std::vector<std::string>{"get"});
@@ -217,20 +224,22 @@ TEST(ProfileTest, WrongTypes) {
   // A level of the wrong type is not also reported as a missing level.
   EXPECT_EQ(OnlyError("  rules:\n  - level: 3\n"),
             "p.yaml:7: spec.rules[0].level: Invalid value: 3: must be of type string (quote it)");
-  ProfileParseResult r = Parse("apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
-                               "metadata: [p]\nspec: 5\n");
+  ProfileParseResult r = Parse(
+      "apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
+      "metadata: [p]\nspec: 5\n");
   EXPECT_THAT(r.errors, ElementsAre("p.yaml:3: metadata: Invalid value: \"array\": must be of "
                                     "type object",
                                     "p.yaml:4: spec: Invalid value: 5: must be of type object"));
 }
 
 TEST(ProfileTest, RulesAreValidatedAsKubeApiserverWould) {
-  ProfileParseResult r = Parse(std::string(kHead) +
-                               "spec:\n  rules:\n  - level: Metadata\n  - level: All\n"
-                               "  - level: None\n    nonResourceURLs: [/logs/*/x]\n"
-                               "    resources: [{group: apps}]\n"
-                               "  - {level: None, resources: [{group: rbac.authorization.k8s.io/v1}]}\n"
-                               "  - {}\n  - {level: None, omitStages: [Later]}\n");
+  ProfileParseResult r =
+      Parse(std::string(kHead) +
+            "spec:\n  rules:\n  - level: Metadata\n  - level: All\n"
+            "  - level: None\n    nonResourceURLs: [/logs/*/x]\n"
+            "    resources: [{group: apps}]\n"
+            "  - {level: None, resources: [{group: rbac.authorization.k8s.io/v1}]}\n"
+            "  - {}\n  - {level: None, omitStages: [Later]}\n");
   EXPECT_TRUE(r.profiles.empty());
   ASSERT_EQ(r.errors.size(), 6u) << ::testing::PrintToString(r.errors);
   EXPECT_THAT(r.errors[0], HasSubstr("p.yaml:8: spec.rules[1].level: Unsupported value: \"All\""));
@@ -330,7 +339,8 @@ TEST(ProfileTest, ThrottlingNeedsQpsAndBurstInBatchMode) {
                           "p.yaml:9: spec.backends.log.batch.throttleBurst: Required value: must "
                           "be greater than 0 when throttleEnable is true"));
   // Outside batch mode kube-apiserver never looks at them.
-  MustParse(std::string(kHead) + "spec:\n  backends:\n    log:\n      batch: {throttleEnable: true}\n");
+  MustParse(std::string(kHead) +
+            "spec:\n  backends:\n    log:\n      batch: {throttleEnable: true}\n");
   EXPECT_THAT(OnlyError("  backends:\n    log:\n      batch: {throttleQPS: 0}\n"),
               HasSubstr("spec.backends.log.batch.throttleQPS: Invalid value: "));
   // The webhook backend throttles by default, with kube-apiserver's qps 10 and burst 15.
@@ -363,10 +373,11 @@ TEST(ProfileTest, WebhookLimits) {
 }
 
 TEST(ProfileTest, MetadataAndKind) {
-  ProfileParseResult r = Parse("apiVersion: kaudit.io/v1\nkind: AuditProfile\nmetadata: {name: a}\n"
-                               "---\nmetadata: {name: b}\n---\nkind: AuditProfile\n"
-                               "apiVersion: kaudit.io/v1alpha1\nmetadata: {name: Bad_Name}\n"
-                               "---\n- just\n- a list\n");
+  ProfileParseResult r = Parse(
+      "apiVersion: kaudit.io/v1\nkind: AuditProfile\nmetadata: {name: a}\n"
+      "---\nmetadata: {name: b}\n---\nkind: AuditProfile\n"
+      "apiVersion: kaudit.io/v1alpha1\nmetadata: {name: Bad_Name}\n"
+      "---\n- just\n- a list\n");
   EXPECT_THAT(r.errors,
               ElementsAre("p.yaml:1: apiVersion: Unsupported value: \"kaudit.io/v1\": supported "
                           "values: \"kaudit.io/v1alpha1\"",
@@ -447,9 +458,9 @@ TEST(ProfileTest, HostileInputGivesAnErrorNotACrash) {
   std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     std::string prev(1, static_cast<char>(c - 1));
-    laughs += std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev + ", *" + prev +
-              ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
-              prev + ", *" + prev + ", *" + prev + "]\n";
+    laughs += std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev + ", *" + prev + ", *" +
+              prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+              ", *" + prev + ", *" + prev + "]\n";
   }
   EXPECT_FALSE(Parse(laughs).ok());
   // NUL bytes and binary garbage.
@@ -457,8 +468,8 @@ TEST(ProfileTest, HostileInputGivesAnErrorNotACrash) {
 }
 
 TEST(ProfileTest, DecodeProfileTakesAnObject) {
-  StatusOr<kyaml::Document> doc = kyaml::ParseFirstDocument(
-      std::string(kHead) + "spec:\n  preset: Metadata\n");
+  StatusOr<kyaml::Document> doc =
+      kyaml::ParseFirstDocument(std::string(kHead) + "spec:\n  preset: Metadata\n");
   ASSERT_TRUE(doc.ok());
   ProfileParseResult r = DecodeProfile(doc->root, "api");
   ASSERT_EQ(r.profiles.size(), 1u);

@@ -75,14 +75,14 @@ void CheckBatch(const BatchSpec& b, const ResolvedBatch& resolved, bool batch_mo
   }
 }
 
-void CheckTruncate(const TruncateSpec& t, const ResolvedTruncate& resolved,
-                   const std::string& path, Errors* errs) {
+void CheckTruncate(const TruncateSpec& t, const ResolvedTruncate& resolved, const std::string& path,
+                   Errors* errs) {
   Positive(t.max_event_size, path + ".maxEventSize", errs);
   Positive(t.max_batch_size, path + ".maxBatchSize", errs);
   if (resolved.max_event_size > 0 && resolved.max_batch_size < resolved.max_event_size) {
-    errs->push_back({Type::kInvalid, path + ".maxBatchSize", Num(resolved.max_batch_size),
-                     "must be greater than or equal to maxEventSize (" +
-                         Num(resolved.max_event_size) + ")"});
+    errs->push_back(
+        {Type::kInvalid, path + ".maxBatchSize", Num(resolved.max_batch_size),
+         "must be greater than or equal to maxEventSize (" + Num(resolved.max_event_size) + ")"});
   }
 }
 
@@ -171,6 +171,7 @@ void CheckRules(const AuditProfile& profile, Errors* errs) {
   }
   Policy policy;
   policy.omit_stages = profile.omit_stages;
+  policy.rules.reserve(profile.rules.size());
   for (const ProfileRule& r : profile.rules) policy.rules.push_back(r.rule);
   for (FieldError fe : ValidatePolicy(policy)) {
     fe.field = "spec." + fe.field;

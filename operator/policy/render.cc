@@ -85,9 +85,10 @@ void AddProfileRules(const AuditProfile& p, SystemTime now, RenderedConfig* out)
       continue;
     }
     RuleOrigin o{RuleOrigin::Kind::kProfile, p.name, static_cast<int>(i), where, r.expires_at};
-    if (r.expires_at) {
-      o.comment += ", until " + FormatRfc3339(*r.expires_at);
-      if (!out->next_expiry || *r.expires_at < *out->next_expiry) out->next_expiry = r.expires_at;
+    // The expiry stays out of the comment: extending a debug rule must not change the revision
+    // (and restart every apiserver) when the policy itself does not change.
+    if (r.expires_at && (!out->next_expiry || *r.expires_at < *out->next_expiry)) {
+      out->next_expiry = r.expires_at;
     }
     AddRule(WithProfileDefaults(r.rule, p), std::move(o), out);
   }
@@ -117,8 +118,7 @@ const AuditProfile* PickSetting(const std::vector<const AuditProfile*>& ordered,
 
 // Settings written in a winning backend that its mode makes kube-apiserver ignore.
 void NoteIgnored(const AuditProfile& p, const std::string& path, const std::string& mode,
-                 const BatchSpec& b, const TruncateSpec& t, bool truncate_on,
-                 RenderedConfig* out) {
+                 const BatchSpec& b, const TruncateSpec& t, bool truncate_on, RenderedConfig* out) {
   if (mode != "batch" && !(b == BatchSpec{})) {
     out->notes.push_back(Describe(p) + ": " + path + ".batch is ignored: mode is " + mode);
   }
@@ -152,15 +152,17 @@ void ComposeSettings(const std::vector<const AuditProfile*>& ordered, RenderedCo
           PickSetting<Duration>(ordered, "spec.rollout.healthTimeout", timeout_of, out)) {
     out->health_timeout = *t->rollout.health_timeout;
   }
-  for (const AuditProfile* p : ordered) out->paused = out->paused || p->rollout.paused.value_or(false);
+  for (const AuditProfile* p : ordered)
+    out->paused = out->paused || p->rollout.paused.value_or(false);
 }
 
 void AddPreset(const std::vector<const AuditProfile*>& ordered, RenderedConfig* out) {
   auto preset_of = [](const AuditProfile& p) { return p.preset; };
   const AuditProfile* p = PickSetting<Preset>(ordered, "spec.preset", preset_of, out);
   if (p == nullptr) {
-    out->notes.push_back("no profile names a preset: requests that no rule matches are not "
-                         "audited");
+    out->notes.push_back(
+        "no profile names a preset: requests that no rule matches are not "
+        "audited");
     return;
   }
   out->preset = p->preset;
@@ -177,8 +179,9 @@ void AddPreset(const std::vector<const AuditProfile*>& ordered, RenderedConfig* 
 Status AttachWebhookKubeconfig(const RenderOptions& opts, RenderedConfig* out) {
   if (!out->webhook) {
     if (opts.webhook_kubeconfig) {
-      out->notes.push_back("a webhook kubeconfig was given but no profile sets "
-                           "spec.backends.webhook: ignored");
+      out->notes.push_back(
+          "a webhook kubeconfig was given but no profile sets "
+          "spec.backends.webhook: ignored");
     }
     return Status::Ok();
   }
@@ -228,14 +231,21 @@ StatusOr<RenderedConfig> Render(const std::vector<AuditProfile>& profiles,
   KAUDIT_RETURN_IF_ERROR(CheckInputs(profiles, opts));
   std::vector<const AuditProfile*> ordered = Ordered(profiles);
   RenderedConfig out;
-  for (const AuditProfile* p : ordered) out.sources.push_back({p->name, p->priority, p->origin});
+  // An upper bound (Recommended is the longest preset), so the rules are never copied on growth.
+  std::size_t total = LockedPreamble().size() + PresetRules(Preset::kRecommended).size();
+  for (const AuditProfile* p : ordered) {
+    out.sources.push_back({p->name, p->priority, p->origin});
+    total += p->rules.size();
+  }
+  out.policy.rules.reserve(total);
+  out.origins.reserve(total);
   if (opts.locked_preamble) {
     const std::vector<CuratedRule>& preamble = LockedPreamble();
     for (std::size_t i = 0; i < preamble.size(); ++i) {
-      AddRule(preamble[i].rule,
-              {RuleOrigin::Kind::kPreamble, "", static_cast<int>(i), preamble[i].purpose,
-               std::nullopt},
-              &out);
+      AddRule(
+          preamble[i].rule,
+          {RuleOrigin::Kind::kPreamble, "", static_cast<int>(i), preamble[i].purpose, std::nullopt},
+          &out);
     }
   }
   for (const AuditProfile* p : ordered) AddProfileRules(*p, opts.now, &out);

@@ -12,11 +12,17 @@
 //      profile can switch the preamble's stages off);
 //   3. the preset of the first profile in that order that names one, with that profile's
 //      omitStages/omitManagedFields.
-// Backends and rollout settings come from the first profile in that order that sets them
-// (spec.backends.log, spec.backends.webhook, spec.rollout.healthTimeout, each as a whole); a
-// later profile that sets a different value is reported in `conflicts` (the controller turns
-// that into the profile's Conflicted condition) and is otherwise ignored. spec.rollout.paused is
-// true when any profile pauses: a pause is an emergency brake anyone may pull.
+// The preset, the backends and the rollout timeout come from the first profile in that order
+// that sets them (spec.preset, spec.backends.log, spec.backends.webhook,
+// spec.rollout.healthTimeout, each as a whole, compared after defaults are filled in); a later
+// profile that sets a different value is reported in `conflicts` (the controller turns that into
+// the profile's Conflicted condition) and is otherwise ignored. spec.rollout.paused is true when
+// any profile pauses: a pause is an emergency brake anyone may pull.
+//
+// policy.yaml carries one comment per rule saying where it comes from ("profile \"x\"
+// spec.rules[2]", "preset Recommended: <why>", "locked: <why>"). Comments are part of the
+// revision, so renaming a profile gives a new revision; nothing else that leaves the rules
+// unchanged does (priorities and file order do not appear in the output).
 //
 // Revision: the first 10 hex digits of SHA-256 over a canonical byte string made of
 // policy.yaml, the flags other than the two file flags (whose values contain the revision), and
@@ -65,9 +71,9 @@ struct RenderOptions {
 struct RuleOrigin {
   enum class Kind { kPreamble, kProfile, kPreset };
   Kind kind = Kind::kProfile;
-  std::string profile;   // kProfile, kPreset: the profile's name
-  int rule_index = -1;   // kProfile: index in spec.rules; kPreamble/kPreset: index in the list
-  std::string comment;   // what policy.yaml shows above the rule
+  std::string profile;  // kProfile, kPreset: the profile's name
+  int rule_index = -1;  // kProfile: index in spec.rules; kPreamble/kPreset: index in the list
+  std::string comment;  // what policy.yaml shows above the rule
   std::optional<SystemTime> expires_at;
 };
 
@@ -86,9 +92,9 @@ struct RenderedConfig {
     std::string origin;
   };
 
-  policy::Policy policy;             // the effective policy
-  std::vector<RuleOrigin> origins;   // parallel to policy.rules
-  std::string policy_yaml;           // exactly what policy.yaml holds
+  policy::Policy policy;            // the effective policy
+  std::vector<RuleOrigin> origins;  // parallel to policy.rules
+  std::string policy_yaml;          // exactly what policy.yaml holds
   // --audit-* flags, names without "--" (kubeadm style), in the documented order.
   std::vector<std::pair<std::string, std::string>> flags;
   std::string flags_json;  // [{"name": "audit-policy-file", "value": "..."}, ...] + "\n"
@@ -97,9 +103,9 @@ struct RenderedConfig {
   std::optional<SystemTime> next_expiry;  // earliest expiresAt still ahead (controller requeue)
   std::vector<std::string> notes;         // dropped expired rules, ignored settings, ...
   std::vector<Conflict> conflicts;
-  std::vector<ProfileSource> sources;     // profiles in composition order
-  std::optional<Preset> preset;           // the preset used, if any
-  std::string preset_profile;             // the profile it came from
+  std::vector<ProfileSource> sources;  // profiles in composition order
+  std::optional<Preset> preset;        // the preset used, if any
+  std::string preset_profile;          // the profile it came from
   ResolvedLog log;
   std::optional<ResolvedWebhook> webhook;
   Duration health_timeout = kDefaultHealthTimeout;

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include "common/sha256.h"
+#include "kyaml/parse.h"
 #include "policy/loader.h"
 #include "policy/render_testing.h"
 
@@ -75,8 +78,9 @@ TEST(RenderTest, ComposeGolden) {
   canon += "flags " + std::to_string(lines.size()) + "\n" + lines + "webhook.kubeconfig -\n";
   EXPECT_EQ(r.revision, Sha256Hex(canon).substr(0, 10));
 
-  EXPECT_TRUE(HasNote(r, "profile \"debug-alice\" spec.rules[2] expired at "
-                         "2024-06-01T12:00:00Z: dropped"));
+  EXPECT_TRUE(HasNote(r,
+                      "profile \"debug-alice\" spec.rules[2] expired at "
+                      "2024-06-01T12:00:00Z: dropped"));
   ASSERT_EQ(r.conflicts.size(), 1u);
   EXPECT_EQ(r.conflicts[0].field, "spec.backends.log");
   EXPECT_EQ(r.conflicts[0].profile, "baseline");
@@ -101,10 +105,9 @@ TEST(RenderTest, OutputDoesNotDependOnInputOrder) {
     EXPECT_EQ(again.policy_yaml, first.policy_yaml);
     EXPECT_EQ(again.flags_json, first.flags_json);
     EXPECT_EQ(again.revision, first.revision);
-  } while (std::next_permutation(ps.begin(), ps.end(),
-                                 [](const AuditProfile& a, const AuditProfile& b) {
-                                   return a.name < b.name;
-                                 }));
+  } while (std::next_permutation(
+      ps.begin(), ps.end(),
+      [](const AuditProfile& a, const AuditProfile& b) { return a.name < b.name; }));
   // Equal priority: by name, so "aaa" comes before "debug-alice", and its preset wins.
   EXPECT_EQ(Users(first)[0], "carol");
   EXPECT_EQ(first.preset, Preset::kRecommended);
@@ -141,8 +144,8 @@ TEST(RenderTest, SamePresetTwiceIsNoConflict) {
 
 TEST(RenderTest, TheLockedPreambleCannotBeOverridden) {
   AuditProfile greedy = Profile("greedy", Preset::kAllRequestBodies, 1000);
-  greedy.rules.push_back(Custom("None", {"mallory"}));       // hide mallory
-  greedy.rules.push_back(Custom("RequestResponse"));          // bodies for everything else
+  greedy.rules.push_back(Custom("None", {"mallory"}));  // hide mallory
+  greedy.rules.push_back(Custom("RequestResponse"));    // bodies for everything else
   RenderedConfig r = MustRender({greedy});
   ASSERT_EQ(r.origins.size(), r.policy.rules.size());
   EXPECT_EQ(r.origins[0].kind, RuleOrigin::Kind::kPreamble);
@@ -156,8 +159,8 @@ TEST(RenderTest, TheLockedPreambleCannotBeOverridden) {
   EXPECT_EQ(LevelOf(p, As(Res("get", "", "secrets"), "mallory", users)), Level::kMetadata);
   EXPECT_EQ(LevelOf(p, As(Res("patch", "kaudit.io", "auditprofiles"), "mallory", users)),
             Level::kRequestResponse);
-  testing::Request crd = As(Res("delete", "apiextensions.k8s.io", "customresourcedefinitions"),
-                            "mallory", users);
+  testing::Request crd =
+      As(Res("delete", "apiextensions.k8s.io", "customresourcedefinitions"), "mallory", users);
   crd.name = "auditprofiles.kaudit.io";
   EXPECT_EQ(LevelOf(p, crd), Level::kRequestResponse);
   crd.verb = "deletecollection";
@@ -225,7 +228,13 @@ TEST(RenderTest, ExpiredRulesDropOutAtTheirTime) {
   EXPECT_EQ(Users(r), (std::vector<std::string>{"c", "b", "d"}));
   EXPECT_EQ(r.next_expiry, At("2025-01-01T00:00:01Z"));
   EXPECT_TRUE(HasNote(r, "spec.rules[1] expired at 2025-01-01T00:00:00Z: dropped"));
-  EXPECT_EQ(r.origins[3].comment, "profile \"debug\" spec.rules[0], until 2025-03-01T00:00:00Z");
+  EXPECT_EQ(r.origins[3].comment, "profile \"debug\" spec.rules[0]");
+  EXPECT_EQ(r.origins[3].expires_at, At("2025-03-01T00:00:00Z"));
+
+  // Extending a rule that is still in force changes nothing on the nodes.
+  AuditProfile extended = p;
+  extended.rules[0].expires_at = At("2026-03-01T00:00:00Z");
+  EXPECT_EQ(MustRender({extended}).revision, r.revision);
 
   RenderedConfig later = MustRender({p}, Opts("2025-06-01T00:00:00Z"));
   EXPECT_EQ(Users(later), (std::vector<std::string>{"d"}));
@@ -409,6 +418,41 @@ TEST(RenderTest, RefusedInputs) {
             "profile \"elsewhere\": spec.backends.log.path: Invalid value: "
             "\"/var/log/kubernetes/audit/audit.log\": must lie under /srv/audit (the agent's "
             "allowed log root)");
+}
+
+// The shipped examples (examples/*.yaml, applied by users with kubectl): each parses without a
+// warning even in strict mode and renders to a policy kube-apiserver loads; together they cover
+// every preset, and the webhook example's Secret holds a kubeconfig kube-apiserver accepts.
+TEST(RenderTest, ShippedExamples) {
+  const char* root = std::getenv("KAUDIT_SOURCE_DIR");
+  std::filesystem::path dir = std::filesystem::path(root ? root : ".") / "examples";
+  std::set<Preset> presets;
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    SCOPED_TRACE(entry.path().string());
+    std::string text = testing::ReadSourceFile("examples/" + entry.path().filename().string());
+    ProfileOptions strict;
+    strict.strict = true;
+    ProfileParseResult parsed = ParseProfiles(text, entry.path().filename().string(), strict);
+    EXPECT_TRUE(parsed.ok()) << ::testing::PrintToString(parsed.errors);
+    EXPECT_TRUE(parsed.warnings.empty()) << ::testing::PrintToString(parsed.warnings);
+    ASSERT_EQ(parsed.profiles.size(), 1u);
+    if (parsed.profiles[0].preset) presets.insert(*parsed.profiles[0].preset);
+    RenderOptions opts = Opts();
+    if (parsed.profiles[0].webhook) {
+      StatusOr<std::vector<kyaml::Document>> docs = kyaml::ParseAllDocuments(text);
+      ASSERT_TRUE(docs.ok());
+      const kyaml::Value* data = (*docs)[0].root.Find("stringData");
+      ASSERT_NE(data, nullptr);
+      opts.webhook_kubeconfig = data->Find(parsed.profiles[0].webhook->secret_key)->text();
+    }
+    RenderedConfig r = MustRender(parsed.profiles, opts);
+    EXPECT_EQ(r.webhook.has_value(), parsed.profiles[0].webhook.has_value());
+  }
+  EXPECT_GE(files, 6);
+  EXPECT_EQ(presets.size(), 5u);
 }
 
 }  // namespace

@@ -16,15 +16,20 @@
 
 namespace kaudit::policy::testing {
 
-// A file under tests/fixtures/render/ (tests run from the source tree).
-inline std::string ReadFixture(const std::string& name) {
+// A file of the source tree, e.g. "examples/none.yaml" (tests run from the source tree).
+inline std::string ReadSourceFile(const std::string& relative) {
   const char* root = std::getenv("KAUDIT_SOURCE_DIR");
-  std::string path = std::string(root ? root : ".") + "/tests/fixtures/render/" + name;
+  std::string path = std::string(root ? root : ".") + "/" + relative;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "missing fixture " << path;
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// A file under tests/fixtures/render/.
+inline std::string ReadFixture(const std::string& name) {
+  return ReadSourceFile("tests/fixtures/render/" + name);
 }
 
 inline AuditProfile Profile(std::string name, std::optional<Preset> preset = std::nullopt,
@@ -102,8 +107,6 @@ inline Decision Decide(const Policy& policy, const Request& req) {
   return c->Evaluate(a);
 }
 
-inline Level LevelOf(const Policy& policy, const Request& req) {
-  return Decide(policy, req).level;
-}
+inline Level LevelOf(const Policy& policy, const Request& req) { return Decide(policy, req).level; }
 
 }  // namespace kaudit::policy::testing

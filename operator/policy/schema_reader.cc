@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <unordered_map>
 
 #include "policy/profile.h"
 
@@ -53,7 +55,6 @@ std::string Shown(const Value& v) {
 
 bool SchemaReader::Object(const Value& v, const std::string& path,
                           const std::vector<Field>& fields) {
-  Remember(path, v.mark());
   if (v.is_null()) return true;
   if (!v.is_object()) {
     TypeError(v, path, "object");
@@ -65,16 +66,17 @@ bool SchemaReader::Object(const Value& v, const std::string& path,
   for (std::size_t i = 0; i < members.size(); ++i) {
     const Value::Entry& e = members[i];
     std::string p = Child(path, e.key);
-    Remember(p, e.key_mark.line ? e.key_mark : e.value.mark());
-    auto f = std::find_if(fields.begin(), fields.end(),
-                          [&](const Field& x) { return x.name == e.key; });
+    auto f =
+        std::find_if(fields.begin(), fields.end(), [&](const Field& x) { return x.name == e.key; });
     if (f == fields.end()) {
-      Warn(p, "unknown field" + Suggestion(e.key, fields) +
-                  "; the API server would drop it without a word");
+      Warn(p,
+           "unknown field" + Suggestion(e.key, fields) +
+               "; the API server would drop it without a word",
+           e.key_mark);
       continue;
     }
     if (last[e.key] != i) {
-      Warn(p, "duplicate field: only the last one is used");
+      Warn(p, "duplicate field: only the last one is used", e.key_mark);
       continue;
     }
     if (e.value.is_null()) continue;
@@ -95,7 +97,6 @@ void SchemaReader::TypeError(const Value& v, const std::string& path, std::strin
 
 bool SchemaReader::String(const Value& v, const std::string& path, std::size_t max_bytes,
                           std::string* out) {
-  Remember(path, v.mark());
   if (!v.is_string()) {
     TypeError(v, path, "string");
     return false;
@@ -110,7 +111,6 @@ bool SchemaReader::String(const Value& v, const std::string& path, std::size_t m
 
 bool SchemaReader::Int(const Value& v, const std::string& path, int64_t min, int64_t max,
                        int64_t* out) {
-  Remember(path, v.mark());
   int64_t n = 0;
   if (v.type() == Value::Type::kNumber && !v.AsInt64(&n) &&
       v.text().find_first_of(".eE") == std::string::npos) {
@@ -131,7 +131,6 @@ bool SchemaReader::Int(const Value& v, const std::string& path, int64_t min, int
 }
 
 bool SchemaReader::Bool(const Value& v, const std::string& path, bool* out) {
-  Remember(path, v.mark());
   if (v.type() != Value::Type::kBool) {
     TypeError(v, path, "boolean");
     return false;
@@ -141,7 +140,6 @@ bool SchemaReader::Bool(const Value& v, const std::string& path, bool* out) {
 }
 
 bool SchemaReader::Number(const Value& v, const std::string& path, double* out) {
-  Remember(path, v.mark());
   if (v.type() != Value::Type::kNumber || !std::isfinite(v.AsDouble())) {
     TypeError(v, path, "number");
     return false;
@@ -186,7 +184,6 @@ bool SchemaReader::StringList(const Value& v, const std::string& path,
 
 void SchemaReader::List(const Value& v, const std::string& path, std::size_t max_items,
                         const std::function<void(const Value&, const std::string&)>& item) {
-  Remember(path, v.mark());
   if (!v.is_array()) {
     TypeError(v, path, "array");
     return;
@@ -199,21 +196,23 @@ void SchemaReader::List(const Value& v, const std::string& path, std::size_t max
   for (std::size_t i = 0; i < v.items().size(); ++i) item(v.items()[i], Index(path, i));
 }
 
-void SchemaReader::Error(const std::string& path, const std::string& message) {
+void SchemaReader::Error(const std::string& path, const std::string& message, kyaml::Mark at) {
   error_paths_.push_back(path);
-  errors_.push_back(Where(path) + ": " + path + ": " + message);
+  std::string where = at.line > 0 ? source_ + ":" + std::to_string(at.line) : Where(path);
+  errors_.push_back(where + ": " + path + ": " + message);
 }
 
 void SchemaReader::ErrorLine(const std::string& path, const std::string& line) {
   errors_.push_back(Where(path) + ": " + line);
 }
 
-void SchemaReader::Warn(const std::string& path, const std::string& message) {
+void SchemaReader::Warn(const std::string& path, const std::string& message, kyaml::Mark at) {
   if (strict_) {
-    Error(path, message);
+    Error(path, message, at);
     return;
   }
-  warnings_.push_back(Where(path) + ": " + path + ": " + message);
+  std::string where = at.line > 0 ? source_ + ":" + std::to_string(at.line) : Where(path);
+  warnings_.push_back(where + ": " + path + ": " + message);
 }
 
 bool SchemaReader::ErrorNear(const std::string& path) const {
@@ -228,22 +227,36 @@ bool SchemaReader::ErrorNear(const std::string& path) const {
   return false;
 }
 
-void SchemaReader::Remember(const std::string& path, kyaml::Mark m) {
-  if (m.line > 0) marks_.emplace(path, m);
-}
-
 std::string SchemaReader::Where(const std::string& path) const {
-  std::string p = path;
-  while (true) {
-    auto it = marks_.find(p);
-    if (it != marks_.end()) return source_ + ":" + std::to_string(it->second.line);
-    std::size_t cut = p.find_last_of(".[");
-    if (cut == std::string::npos || cut == 0) break;
-    p.resize(cut);
+  kyaml::Mark best = root_->mark();
+  const Value* v = root_;
+  std::size_t i = 0;
+  while (v != nullptr && i < path.size()) {
+    if (path[i] == '[') {
+      std::size_t close = path.find(']', i);
+      if (close == std::string::npos || !v->is_array()) break;
+      std::size_t n = std::strtoul(path.c_str() + i + 1, nullptr, 10);
+      if (n >= v->items().size()) break;
+      v = &v->items()[n];
+      if (v->mark().line > 0) best = v->mark();
+      i = close + 1;
+      continue;
+    }
+    if (path[i] == '.') ++i;
+    std::size_t end = path.find_first_of(".[", i);
+    std::string_view key(path.data() + i, (end == std::string::npos ? path.size() : end) - i);
+    if (!v->is_object()) break;
+    const Value::Entry* found = nullptr;
+    for (const Value::Entry& e : v->members()) {
+      if (e.key == key) found = &e;  // the last duplicate is the one decoded
+    }
+    if (found == nullptr) break;
+    kyaml::Mark m = found->key_mark.line > 0 ? found->key_mark : found->value.mark();
+    if (m.line > 0) best = m;
+    v = &found->value;
+    i = end == std::string::npos ? path.size() : end;
   }
-  auto root = marks_.find("");
-  if (root != marks_.end()) return source_ + ":" + std::to_string(root->second.line);
-  return source_;
+  return best.line > 0 ? source_ + ":" + std::to_string(best.line) : source_;
 }
 
 }  // namespace kaudit::policy

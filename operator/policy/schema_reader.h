@@ -14,7 +14,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "kyaml/value.h"
@@ -24,8 +23,10 @@ namespace kaudit::policy {
 
 class SchemaReader {
  public:
-  SchemaReader(std::string source_name, bool strict)
-      : source_(std::move(source_name)), strict_(strict) {}
+  // root is the object being decoded; it must outlive the reader (messages resolve their
+  // field paths against it to find the line).
+  SchemaReader(std::string source_name, const kyaml::Value& root, bool strict)
+      : source_(std::move(source_name)), root_(&root), strict_(strict) {}
 
   using Handler = std::function<void(const kyaml::Value&, const std::string& path)>;
   struct Field {
@@ -40,8 +41,7 @@ class SchemaReader {
   // Scalars: false (with an error recorded) on a type mismatch or a bound violation.
   bool String(const kyaml::Value& v, const std::string& path, std::size_t max_bytes,
               std::string* out);
-  bool Int(const kyaml::Value& v, const std::string& path, int64_t min, int64_t max,
-           int64_t* out);
+  bool Int(const kyaml::Value& v, const std::string& path, int64_t min, int64_t max, int64_t* out);
   bool Bool(const kyaml::Value& v, const std::string& path, bool* out);
   bool Number(const kyaml::Value& v, const std::string& path, double* out);
   // A Go duration string ("90s", "1h30m"); negative durations are refused.
@@ -51,14 +51,15 @@ class SchemaReader {
   void List(const kyaml::Value& v, const std::string& path, std::size_t max_items,
             const std::function<void(const kyaml::Value&, const std::string&)>& item);
 
-  void Error(const std::string& path, const std::string& message);
+  // at, when known, is where the problem is (e.g. the first of two duplicate keys); otherwise
+  // the line is found from path.
+  void Error(const std::string& path, const std::string& message, kyaml::Mark at = {});
   // A message that already names its field (e.g. FieldError::ToString()), placed at path. Not
   // counted by ErrorNear: one field may fail several validation checks.
   void ErrorLine(const std::string& path, const std::string& line);
-  void Warn(const std::string& path, const std::string& message);
-  // Remembers where path sits, for messages about it raised later (validation).
-  void Remember(const std::string& path, kyaml::Mark m);
-  // "source:line" for path, or for its nearest remembered parent; just "source" if unknown.
+  void Warn(const std::string& path, const std::string& message, kyaml::Mark at = {});
+  // "source:line" of the value at path ("spec.rules[2].level"), or of its nearest parent that
+  // exists in the document; just "source" when the document has no line numbers (JSON).
   std::string Where(const std::string& path) const;
 
   // True when an error was recorded at path, inside it, or at one of its parents: a later check
@@ -73,8 +74,8 @@ class SchemaReader {
   void TypeError(const kyaml::Value& v, const std::string& path, std::string_view want);
 
   std::string source_;
+  const kyaml::Value* root_;
   bool strict_;
-  std::unordered_map<std::string, kyaml::Mark> marks_;
   std::vector<std::string> errors_;
   std::vector<std::string> error_paths_;
   std::vector<std::string> warnings_;

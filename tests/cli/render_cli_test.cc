@@ -1,11 +1,10 @@
 // `kaudit render` as a user runs it: output, files, exit codes, and every class of bad input
 // (each must exit 1 with a message naming the place, never crash). Expected policies are the
 // hand-written golden files of tests/fixtures/render/.
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -111,8 +110,8 @@ TEST_F(RenderCliTest, FileAndDocumentOrderDoNotMatter) {
 
 TEST_F(RenderCliTest, OutDirHoldsEverythingANodeNeeds) {
   fs::path out = dir_ / "out" / "nested";
-  Result r = Run("render -f " + Fixture("compose.input.yaml") + " " + kNow + " --out-dir " +
-                 out.string());
+  Result r =
+      Run("render -f " + Fixture("compose.input.yaml") + " " + kNow + " --out-dir " + out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_EQ(r.out.size(), 11u);
   std::string rev = r.out.substr(0, 10);
@@ -126,8 +125,8 @@ TEST_F(RenderCliTest, OutDirHoldsEverythingANodeNeeds) {
   Result v = Run("validate " + (out / "policy.yaml").string());
   EXPECT_EQ(v.code, 0) << v.out;
   // Same input, same bytes.
-  Result again = Run("render -f " + Fixture("compose.input.yaml") + " " + kNow + " --out-dir " +
-                     out.string());
+  Result again =
+      Run("render -f " + Fixture("compose.input.yaml") + " " + kNow + " --out-dir " + out.string());
   EXPECT_EQ(again.out, r.out);
 }
 
@@ -161,7 +160,8 @@ TEST_F(RenderCliTest, WebhookKubeconfig) {
             fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_THAT(Slurp(out / "flags.json"),
               HasSubstr("{\"name\": \"audit-webhook-config-file\", \"value\": "
-                        "\"/etc/kubernetes/kaudit/webhook/" + rev + ".kubeconfig\"}"));
+                        "\"/etc/kubernetes/kaudit/webhook/" +
+                        rev + ".kubeconfig\"}"));
   // Re-rendering without a webhook removes the stale kubeconfig.
   fs::path plain = File("plain.yaml", std::string(kProfile) + "  preset: Metadata\n");
   ASSERT_EQ(Run("render -f " + plain.string() + " --out-dir " + out.string()).code, 0);
@@ -200,12 +200,17 @@ TEST_F(RenderCliTest, BadInputExitsOneWithTheReason) {
        "level.yaml:7: spec.rules[0].level: Unsupported value: \"Everything\""},
       {"huge.yaml", huge, "huge.yaml: file is larger than 3145728 bytes"},
       {"utf8.yaml", std::string(kProfile) + "  preset: \"\xc3\x28\"\n", "utf8.yaml: "},
-      {"binary.yaml", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), "binary.yaml"},
+      {"binary.yaml",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01\0\0\0",
+                   10),
+       "binary.yaml"},
       {"empty.yaml", "", "error: no kaudit.io/v1alpha1 AuditProfile in the input"},
       {"configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
        "error: no kaudit.io/v1alpha1 AuditProfile in the input"},
-      {"nokind.yaml", "metadata: {name: x}\n", "nokind.yaml:1: document 1: Object 'Kind' is "
-                                               "missing"},
+      {"nokind.yaml", "metadata: {name: x}\n",
+       "nokind.yaml:1: document 1: Object 'Kind' is "
+       "missing"},
       {"path.yaml", std::string(kProfile) + "  backends:\n    log: {path: /etc/kubernetes/a.log}\n",
        "path.yaml:7: spec.backends.log.path: Invalid value: \"/etc/kubernetes/a.log\": must lie "
        "under /var/log/kubernetes"},
@@ -226,15 +231,18 @@ TEST_F(RenderCliTest, DuplicateNamesAcrossFiles) {
   fs::path b = File("b.yaml", std::string("---\n") + kProfile + "  preset: None\n");
   Result r = Run("render -f " + a.string() + " -f " + b.string());
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("error: " + b.string() + ":2: metadata.name: Duplicate value: "
-                               "\"p\": also defined at " + a.string() + ":1"));
+  EXPECT_THAT(r.err, HasSubstr("error: " + b.string() +
+                               ":2: metadata.name: Duplicate value: "
+                               "\"p\": also defined at " +
+                               a.string() + ":1"));
 }
 
 TEST_F(RenderCliTest, StrictTurnsUnknownFieldsIntoErrors) {
   fs::path p = File("p.yaml", std::string(kProfile) + "  preset: Metadata\n  prority: 5\n");
   Result lenient = Run("render -f " + p.string());
   EXPECT_EQ(lenient.code, 0);
-  EXPECT_THAT(lenient.err, HasSubstr("warning: " + p.string() + ":7: spec.prority: unknown "
+  EXPECT_THAT(lenient.err, HasSubstr("warning: " + p.string() +
+                                     ":7: spec.prority: unknown "
                                      "field (did you mean \"priority\"?)"));
   Result strict = Run("render --strict -f " + p.string());
   EXPECT_EQ(strict.code, 1);
