@@ -8,7 +8,7 @@ using kyaml::Value;
 
 void DecodeGroupResources(const Value& v, const std::string& path, Decoder* d,
                           GroupResources* gr) {
-  constexpr std::string_view kS = "GroupResources";
+  static constexpr std::string_view kS = "GroupResources";
   d->DecodeObject(v, "PolicyRule", path, "v1.GroupResources",
                   {
                       {"group", [&](const Value& x, const std::string& p) {
@@ -42,7 +42,7 @@ void DecodeStructList(const Value& v, std::string_view parent_struct, const std:
 // ObjectMeta is only there for API interop; check the types of the common fields, accept the
 // rest (unknown fields inside still count as strict findings).
 void DecodeObjectMeta(const Value& v, const std::string& path, Decoder* d) {
-  constexpr std::string_view kS = "ObjectMeta";
+  static constexpr std::string_view kS = "ObjectMeta";
   std::string sink;
   auto str = [&](const Value& x, const std::string& p) { d->String(x, kS, p, "string", &sink); };
   auto any = [](const Value&, const std::string&) {};
@@ -58,7 +58,7 @@ void DecodeObjectMeta(const Value& v, const std::string& path, Decoder* d) {
 
 void DecodePolicyRule(const Value& v, const std::string& path, std::string_view parent_struct,
                       Decoder* d, PolicyRule* r) {
-  constexpr std::string_view kS = "PolicyRule";
+  static constexpr std::string_view kS = "PolicyRule";
   auto strings = [&](std::vector<std::string>* out, std::string_view elem) {
     return [d, out, elem](const Value& x, const std::string& p) {
       d->StringList(x, kS, p, elem, out);
@@ -89,7 +89,7 @@ void DecodePolicyRule(const Value& v, const std::string& path, std::string_view 
 }
 
 void DecodePolicy(const Value& root, Decoder* d, Policy* policy) {
-  constexpr std::string_view kS = "Policy";
+  static constexpr std::string_view kS = "Policy";
   std::string sink;
   d->DecodeObject(
       root, "", "", "v1.Policy",
