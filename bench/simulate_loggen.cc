@@ -51,10 +51,10 @@ struct Traffic {
   const char* groups;  // JSON array body
   const char* verb;
   const char* resource;
-  const char* group;       // "" = core
+  const char* group;  // "" = core
   const char* subresource;
-  const char* ns;          // "" = cluster-scoped
-  const char* name;        // "" = no name (list/create); "*" = generated name
+  const char* ns;    // "" = cluster-scoped
+  const char* name;  // "" = no name (list/create); "*" = generated name
   int weight;
   int body_kind;   // index into the body templates; -1 = non-resource request
   int rr_percent;  // share recorded at RequestResponse (the rest at Metadata)
@@ -68,52 +68,107 @@ constexpr const char* kAuthGroups = R"(["system:authenticated"])";
 constexpr const char* kAdminGroups = R"(["system:masters","system:authenticated"])";
 constexpr const char* kDevGroups = R"(["dev-team","system:authenticated"])";
 
-enum Body { kLease, kPod, kNode, kEndpoints, kEvent, kConfigMap, kSecret, kDeployment,
-            kReview, kRbac, kCustom, kPodList, kBodyKinds };
-
-constexpr Traffic kTraffic[] = {
-    {"system:node:*", kNodeGroups, "update", "leases", "coordination.k8s.io", "", "kube-node-lease", "node", 150, kLease, 100, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "get", "leases", "coordination.k8s.io", "", "kube-node-lease", "node", 60, kLease, 0, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "patch", "nodes", "", "status", "", "node", 40, kNode, 100, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "get", "nodes", "", "", "", "node", 30, kNode, 10, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "patch", "pods", "", "status", "*ns", "*", 45, kPod, 100, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "get", "pods", "", "", "*ns", "*", 30, kPod, 20, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "get", "configmaps", "", "", "*ns", "*", 25, kConfigMap, 0, "kubelet/v1.29.4"},
-    {"system:node:*", kNodeGroups, "get", "secrets", "", "", "*ns", "*", 20, kSecret, 0, "kubelet/v1.29.4"},
-    {"system:kube-controller-manager", kAuthGroups, "update", "leases", "coordination.k8s.io", "", "kube-system", "kube-controller-manager", 40, kLease, 100, "kube-controller-manager/v1.29.4"},
-    {"system:kube-scheduler", kAuthGroups, "update", "leases", "coordination.k8s.io", "", "kube-system", "kube-scheduler", 40, kLease, 100, "kube-scheduler/v1.29.4"},
-    {"system:kube-scheduler", kAuthGroups, "create", "pods", "", "binding", "*ns", "*", 15, kReview, 100, "kube-scheduler/v1.29.4"},
-    {"system:serviceaccount:kube-system:endpointslice-controller", kSaGroups, "update", "endpointslices", "discovery.k8s.io", "", "*ns", "*", 50, kEndpoints, 100, "kube-controller-manager/v1.29.4"},
-    {"system:serviceaccount:kube-system:endpoint-controller", kSaGroups, "update", "endpoints", "", "", "*ns", "*", 30, kEndpoints, 100, "kube-controller-manager/v1.29.4"},
-    {"system:serviceaccount:kube-system:replicaset-controller", kSaGroups, "update", "replicasets", "apps", "status", "*ns", "*", 20, kDeployment, 100, "kube-controller-manager/v1.29.4"},
-    {"system:serviceaccount:kube-system:deployment-controller", kSaGroups, "update", "deployments", "apps", "status", "*ns", "*", 15, kDeployment, 100, "kube-controller-manager/v1.29.4"},
-    {"system:serviceaccount:kube-system:generic-garbage-collector", kSaGroups, "list", "pods", "", "", "", "", 10, kPodList, 5, "kube-controller-manager/v1.29.4"},
-    {"system:kube-proxy", kAuthGroups, "watch", "endpointslices", "discovery.k8s.io", "", "", "", 25, kEndpoints, 0, "kube-proxy/v1.29.4"},
-    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "watch", "pods", "", "", "", "", 20, kPod, 0, "prometheus/2.51.0"},
-    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "list", "pods", "", "", "*ns", "", 15, kPodList, 10, "prometheus/2.51.0"},
-    {"system:serviceaccount:kube-system:event-controller", kSaGroups, "create", "events", "", "", "*ns", "", 60, kEvent, 100, "kube-controller-manager/v1.29.4"},
-    {"system:node:*", kNodeGroups, "create", "events", "events.k8s.io", "", "*ns", "", 40, kEvent, 100, "kubelet/v1.29.4"},
-    {"system:anonymous", R"(["system:unauthenticated"])", "get", "", "", "", "", "/healthz", 40, -1, 0, "kube-probe/1.29"},
-    {"system:anonymous", R"(["system:unauthenticated"])", "get", "", "", "", "", "/readyz", 40, -1, 0, "kube-probe/1.29"},
-    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "get", "", "", "", "", "/metrics", 20, -1, 0, "prometheus/2.51.0"},
-    {"system:node:*", kNodeGroups, "create", "tokenreviews", "authentication.k8s.io", "", "", "", 15, kReview, 100, "kubelet/v1.29.4"},
-    {"system:serviceaccount:kube-system:metrics-server", kSaGroups, "create", "subjectaccessreviews", "authorization.k8s.io", "", "", "", 15, kReview, 100, "metrics-server/v0.7.0"},
-    {"system:node:*", kNodeGroups, "create", "serviceaccounts", "", "token", "*ns", "*", 10, kReview, 100, "kubelet/v1.29.4"},
-    {"system:serviceaccount:ci:deployer", kSaGroups, "patch", "deployments", "apps", "", "*ns", "*", 12, kDeployment, 100, "argocd-application-controller/v2.10"},
-    {"system:serviceaccount:ci:deployer", kSaGroups, "update", "configmaps", "", "", "*ns", "*", 8, kConfigMap, 100, "argocd-application-controller/v2.10"},
-    {"system:serviceaccount:cert-manager:cert-manager", kSaGroups, "update", "certificates", "cert-manager.io", "status", "*ns", "*", 10, kCustom, 100, "cert-manager/v1.14.4"},
-    {"system:serviceaccount:argocd:argocd-application-controller", kSaGroups, "patch", "applications", "argoproj.io", "", "argocd", "*", 12, kCustom, 100, "argocd-application-controller/v2.10"},
-    {"alice@example.com", kDevGroups, "get", "secrets", "", "", "*ns", "*", 3, kSecret, 100, "kubectl/v1.29.4"},
-    {"alice@example.com", kDevGroups, "list", "pods", "", "", "*ns", "", 4, kPodList, 50, "kubectl/v1.29.4"},
-    {"alice@example.com", kDevGroups, "create", "pods", "", "exec", "*ns", "*", 2, kReview, 100, "kubectl/v1.29.4"},
-    {"kubernetes-admin", kAdminGroups, "update", "clusterroles", "rbac.authorization.k8s.io", "", "", "*", 1, kRbac, 100, "kubectl/v1.29.4"},
-    {"kubernetes-admin", kAdminGroups, "create", "rolebindings", "rbac.authorization.k8s.io", "", "*ns", "", 1, kRbac, 100, "kubectl/v1.29.4"},
-    {"kubernetes-admin", kAdminGroups, "delete", "secrets", "", "", "*ns", "*", 1, kSecret, 100, "kubectl/v1.29.4"},
-    {"bob@example.com", kDevGroups, "get", "deployments", "apps", "", "*ns", "*", 4, kDeployment, 100, "kubectl/v1.29.4"},
+enum Body {
+  kLease,
+  kPod,
+  kNode,
+  kEndpoints,
+  kEvent,
+  kConfigMap,
+  kSecret,
+  kDeployment,
+  kReview,
+  kRbac,
+  kCustom,
+  kPodList,
+  kBodyKinds
 };
 
-constexpr const char* kNamespaces[] = {"default", "kube-system", "monitoring", "prod", "staging",
-                                       "dev", "team-a", "team-b", "cert-manager", "argocd"};
+constexpr Traffic kTraffic[] = {
+    {"system:node:*", kNodeGroups, "update", "leases", "coordination.k8s.io", "", "kube-node-lease",
+     "node", 150, kLease, 100, "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "get", "leases", "coordination.k8s.io", "", "kube-node-lease",
+     "node", 60, kLease, 0, "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "patch", "nodes", "", "status", "", "node", 40, kNode, 100,
+     "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "get", "nodes", "", "", "", "node", 30, kNode, 10,
+     "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "patch", "pods", "", "status", "*ns", "*", 45, kPod, 100,
+     "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "get", "pods", "", "", "*ns", "*", 30, kPod, 20,
+     "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "get", "configmaps", "", "", "*ns", "*", 25, kConfigMap, 0,
+     "kubelet/v1.29.4"},
+    {"system:node:*", kNodeGroups, "get", "secrets", "", "", "*ns", "*", 20, kSecret, 0,
+     "kubelet/v1.29.4"},
+    {"system:kube-controller-manager", kAuthGroups, "update", "leases", "coordination.k8s.io", "",
+     "kube-system", "kube-controller-manager", 40, kLease, 100, "kube-controller-manager/v1.29.4"},
+    {"system:kube-scheduler", kAuthGroups, "update", "leases", "coordination.k8s.io", "",
+     "kube-system", "kube-scheduler", 40, kLease, 100, "kube-scheduler/v1.29.4"},
+    {"system:kube-scheduler", kAuthGroups, "create", "pods", "", "binding", "*ns", "*", 15, kReview,
+     100, "kube-scheduler/v1.29.4"},
+    {"system:serviceaccount:kube-system:endpointslice-controller", kSaGroups, "update",
+     "endpointslices", "discovery.k8s.io", "", "*ns", "*", 50, kEndpoints, 100,
+     "kube-controller-manager/v1.29.4"},
+    {"system:serviceaccount:kube-system:endpoint-controller", kSaGroups, "update", "endpoints", "",
+     "", "*ns", "*", 30, kEndpoints, 100, "kube-controller-manager/v1.29.4"},
+    {"system:serviceaccount:kube-system:replicaset-controller", kSaGroups, "update", "replicasets",
+     "apps", "status", "*ns", "*", 20, kDeployment, 100, "kube-controller-manager/v1.29.4"},
+    {"system:serviceaccount:kube-system:deployment-controller", kSaGroups, "update", "deployments",
+     "apps", "status", "*ns", "*", 15, kDeployment, 100, "kube-controller-manager/v1.29.4"},
+    {"system:serviceaccount:kube-system:generic-garbage-collector", kSaGroups, "list", "pods", "",
+     "", "", "", 10, kPodList, 5, "kube-controller-manager/v1.29.4"},
+    {"system:kube-proxy", kAuthGroups, "watch", "endpointslices", "discovery.k8s.io", "", "", "",
+     25, kEndpoints, 0, "kube-proxy/v1.29.4"},
+    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "watch", "pods", "", "", "", "", 20,
+     kPod, 0, "prometheus/2.51.0"},
+    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "list", "pods", "", "", "*ns", "",
+     15, kPodList, 10, "prometheus/2.51.0"},
+    {"system:serviceaccount:kube-system:event-controller", kSaGroups, "create", "events", "", "",
+     "*ns", "", 60, kEvent, 100, "kube-controller-manager/v1.29.4"},
+    {"system:node:*", kNodeGroups, "create", "events", "events.k8s.io", "", "*ns", "", 40, kEvent,
+     100, "kubelet/v1.29.4"},
+    {"system:anonymous", R"(["system:unauthenticated"])", "get", "", "", "", "", "/healthz", 40, -1,
+     0, "kube-probe/1.29"},
+    {"system:anonymous", R"(["system:unauthenticated"])", "get", "", "", "", "", "/readyz", 40, -1,
+     0, "kube-probe/1.29"},
+    {"system:serviceaccount:monitoring:prometheus", kSaGroups, "get", "", "", "", "", "/metrics",
+     20, -1, 0, "prometheus/2.51.0"},
+    {"system:node:*", kNodeGroups, "create", "tokenreviews", "authentication.k8s.io", "", "", "",
+     15, kReview, 100, "kubelet/v1.29.4"},
+    {"system:serviceaccount:kube-system:metrics-server", kSaGroups, "create",
+     "subjectaccessreviews", "authorization.k8s.io", "", "", "", 15, kReview, 100,
+     "metrics-server/v0.7.0"},
+    {"system:node:*", kNodeGroups, "create", "serviceaccounts", "", "token", "*ns", "*", 10,
+     kReview, 100, "kubelet/v1.29.4"},
+    {"system:serviceaccount:ci:deployer", kSaGroups, "patch", "deployments", "apps", "", "*ns", "*",
+     12, kDeployment, 100, "argocd-application-controller/v2.10"},
+    {"system:serviceaccount:ci:deployer", kSaGroups, "update", "configmaps", "", "", "*ns", "*", 8,
+     kConfigMap, 100, "argocd-application-controller/v2.10"},
+    {"system:serviceaccount:cert-manager:cert-manager", kSaGroups, "update", "certificates",
+     "cert-manager.io", "status", "*ns", "*", 10, kCustom, 100, "cert-manager/v1.14.4"},
+    {"system:serviceaccount:argocd:argocd-application-controller", kSaGroups, "patch",
+     "applications", "argoproj.io", "", "argocd", "*", 12, kCustom, 100,
+     "argocd-application-controller/v2.10"},
+    {"alice@example.com", kDevGroups, "get", "secrets", "", "", "*ns", "*", 3, kSecret, 100,
+     "kubectl/v1.29.4"},
+    {"alice@example.com", kDevGroups, "list", "pods", "", "", "*ns", "", 4, kPodList, 50,
+     "kubectl/v1.29.4"},
+    {"alice@example.com", kDevGroups, "create", "pods", "", "exec", "*ns", "*", 2, kReview, 100,
+     "kubectl/v1.29.4"},
+    {"kubernetes-admin", kAdminGroups, "update", "clusterroles", "rbac.authorization.k8s.io", "",
+     "", "*", 1, kRbac, 100, "kubectl/v1.29.4"},
+    {"kubernetes-admin", kAdminGroups, "create", "rolebindings", "rbac.authorization.k8s.io", "",
+     "*ns", "", 1, kRbac, 100, "kubectl/v1.29.4"},
+    {"kubernetes-admin", kAdminGroups, "delete", "secrets", "", "", "*ns", "*", 1, kSecret, 100,
+     "kubectl/v1.29.4"},
+    {"bob@example.com", kDevGroups, "get", "deployments", "apps", "", "*ns", "*", 4, kDeployment,
+     100, "kubectl/v1.29.4"},
+};
+
+constexpr const char* kNamespaces[] = {"default",      "kube-system", "monitoring", "prod",
+                                       "staging",      "dev",         "team-a",     "team-b",
+                                       "cert-manager", "argocd"};
 
 // Bodies are built once per kind at a few sizes and reused: the point is realistic sizes and
 // JSON structure, not unique content.
@@ -149,8 +204,8 @@ std::string Object(Rng& rng, const char* kind, std::size_t size, int managed) {
   s += kind;
   s += R"(","apiVersion":"v1","metadata":{"name":"obj-)" + std::to_string(rng.Below(100000)) +
        R"(","namespace":"default","uid":"6f1c1a52-3b44-4b8e-9a3e-)" +
-       std::to_string(100000000000ULL + rng.Below(899999999)) +
-       R"(","resourceVersion":")" + std::to_string(1000000 + rng.Below(9000000)) +
+       std::to_string(100000000000ULL + rng.Below(899999999)) + R"(","resourceVersion":")" +
+       std::to_string(1000000 + rng.Below(9000000)) +
        R"(","creationTimestamp":"2024-04-30T10:11:12Z","labels":{"app":"web"},)";
   s += ManagedFields(rng, managed);
   s += "},";
@@ -163,12 +218,16 @@ struct Bodies {
 };
 
 Bodies MakeBodies(Rng& rng) {
-  struct Spec { const char* kind; std::size_t size; int managed; };
+  struct Spec {
+    const char* kind;
+    std::size_t size;
+    int managed;
+  };
   const Spec specs[kBodyKinds] = {
-      {"Lease", 120, 1},      {"Pod", 4000, 3},        {"Node", 7000, 4},
-      {"EndpointSlice", 1200, 1}, {"Event", 500, 0},   {"ConfigMap", 2500, 1},
-      {"Secret", 900, 1},     {"Deployment", 3500, 3}, {"TokenReview", 600, 0},
-      {"ClusterRole", 1500, 1}, {"Certificate", 2000, 2}, {"PodList", 60000, 0},
+      {"Lease", 120, 1},          {"Pod", 4000, 3},         {"Node", 7000, 4},
+      {"EndpointSlice", 1200, 1}, {"Event", 500, 0},        {"ConfigMap", 2500, 1},
+      {"Secret", 900, 1},         {"Deployment", 3500, 3},  {"TokenReview", 600, 0},
+      {"ClusterRole", 1500, 1},   {"Certificate", 2000, 2}, {"PodList", 60000, 0},
   };
   Bodies b;
   b.by_kind.resize(kBodyKinds);
@@ -305,13 +364,14 @@ Request Generator::Start(uint64_t step) {
     r.name = name == "node" ? node
              : name == "*"  ? "web-" + std::to_string(rng_.Below(5000)) + "-x" +
                                  std::to_string(rng_.Below(90000))
-                            : std::string(name);
+                           : std::string(name);
   }
   AppendUuid(&r.audit_id, rng_);
   r.rr = t.body_kind >= 0 && rng_.Chance(static_cast<uint32_t>(t.rr_percent));
   r.received_us = Now();
   bool watch = std::string_view(t.verb) == "watch";
-  r.done_us = r.received_us + (watch ? 300000000 + rng_.Below(200000000) : 1000 + rng_.Below(80000));
+  r.done_us =
+      r.received_us + (watch ? 300000000 + rng_.Below(200000000) : 1000 + rng_.Below(80000));
   r.due = step + (watch ? 500 + rng_.Below(3000) : rng_.Below(12));
   if (r.rr) {
     int variant = static_cast<int>(rng_.Below(8));
@@ -345,8 +405,9 @@ void Generator::WriteHeader(const Request& r, std::string_view stage) {
 
 void Generator::WriteEvent(const Request& r, std::string_view stage) {
   WriteHeader(r, stage);
-  const auto& bodies = r.t->body_kind >= 0 ? bodies_.by_kind[static_cast<std::size_t>(r.t->body_kind)]
-                                           : bodies_.by_kind[0];
+  const auto& bodies = r.t->body_kind >= 0
+                           ? bodies_.by_kind[static_cast<std::size_t>(r.t->body_kind)]
+                           : bodies_.by_kind[0];
   bool complete = stage == "ResponseComplete";
   if (stage != "RequestReceived") out_ += R"(,"responseStatus":{"metadata":{},"code":200})";
   if (complete && r.request_body >= 0) {
@@ -358,7 +419,7 @@ void Generator::WriteEvent(const Request& r, std::string_view stage) {
   out_ += R"(,"requestReceivedTimestamp":")";
   AppendTime(&out_, r.received_us);
   out_ += R"(","stageTimestamp":")";
-  AppendTime(&out_, stage == "RequestReceived" ? r.received_us
+  AppendTime(&out_, stage == "RequestReceived"   ? r.received_us
                     : stage == "ResponseStarted" ? r.received_us + 900
                                                  : r.done_us);
   out_ += '"';

@@ -75,8 +75,8 @@ std::optional<Candidate> RenderProfiles(const SimulateCliOptions& o) {
   PrintLines(parsed.errors, "error: ");
   if (!parsed.ok()) return std::nullopt;
   if (parsed.profiles.empty()) {
-    std::cerr << "error: -f: no " << policy::kProfileApiVersion << " "
-              << policy::kProfileKind << " in the input\n";
+    std::cerr << "error: -f: no " << policy::kProfileApiVersion << " " << policy::kProfileKind
+              << " in the input\n";
     return std::nullopt;
   }
   policy::RenderOptions ro;
@@ -106,8 +106,8 @@ std::optional<std::string> CheckUsage(const SimulateCliOptions& o) {
     return "give the candidate policy either with --policy POLICY or with -f PROFILE...";
   }
   if (o.logs.empty()) return "--log: at least one audit log file is required";
-  int stdin_uses = (o.policy == "-") + static_cast<int>(std::count(o.logs.begin(), o.logs.end(),
-                                                                   "-"));
+  int stdin_uses =
+      (o.policy == "-") + static_cast<int>(std::count(o.logs.begin(), o.logs.end(), "-"));
   for (const std::string& p : o.profiles) stdin_uses += p == "-";
   if (stdin_uses > 1) return "standard input (-) can be used only once";
   if (!simulate::ParseFormat(o.format)) {

@@ -38,9 +38,22 @@ Reference Parse(const std::string& line) {
 void ExpectAgrees(const std::string& line) {
   BodySpans got = Scan(line);
   Reference want = Parse(line);
+  EXPECT_TRUE(got.balanced) << line;
   EXPECT_EQ(got.request_bytes, want.request) << line;
   EXPECT_EQ(got.response_bytes, want.response) << line;
   EXPECT_EQ(got.request_managed_bytes + got.response_managed_bytes, want.managed) << line;
+  // With the bodies cut out the line still parses, to the same request.
+  std::string padded = line + std::string(kBodyScanPadding, ' ');
+  std::string cut = padded.substr(0, CutBodies(padded.data(), line.size(), got));
+  auditlog::EventParser parser;
+  auditlog::ParsedEvent a, b;
+  ASSERT_TRUE(parser.Parse(line, &a).ok());
+  std::string user_a(a.username), verb_a(a.verb), resource_a(a.resource);
+  Status s = parser.Parse(cut, &b);
+  ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << cut;
+  EXPECT_EQ(b.username, user_a);
+  EXPECT_EQ(b.verb, verb_a);
+  EXPECT_EQ(b.resource, resource_a);
 }
 
 TEST(BodyScanTest, HandWorkedSpans) {
@@ -65,9 +78,12 @@ TEST(BodyScanTest, ListsPatchesNullsAndLookalikes) {
   list.verb = "list";
   const std::string mf = R"([{"m":1}])";
   list.response_object = R"({"kind":"PodList","metadata":{"resourceVersion":"1"},"items":[)"
-                         R"({"metadata":{"name":"a","managedFields":)" + mf + R"(}},)"
+                         R"({"metadata":{"name":"a","managedFields":)" +
+                         mf +
+                         R"(}},)"
                          R"({"metadata":{"name":"b"},"spec":{"managedFields":[1,2,3]}},)"
-                         R"({"metadata":{"name":"c","managedFields":)" + mf + R"(}}]})";
+                         R"({"metadata":{"name":"c","managedFields":)" +
+                         mf + R"(}}]})";
   BodySpans b = Scan(EventLine(list));
   EXPECT_EQ(b.response_bytes, list.response_object.size());
   EXPECT_EQ(b.response_managed_bytes, 2 * mf.size());  // not spec.managedFields
@@ -96,13 +112,50 @@ TEST(BodyScanTest, ListsPatchesNullsAndLookalikes) {
 TEST(BodyScanTest, WhitespaceAroundKeysAndColons) {
   std::string line =
       R"({ "kind" : "Event", "level":"RequestResponse", "verb":"get", "requestURI":"/x",)"
-      R"( "user" : {"username":"u"}, "requestObject" : { "metadata" : { "managedFields" : [ 1 ] } } ,)"
+      R"( "user" : {"username":"u"},)"
+      R"( "requestObject" : { "metadata" : { "managedFields" : [ 1 ] } } ,)"
       R"( "responseObject":{"items":[ { "metadata": {"managedFields":[2, 3]} } ]} })";
   BodySpans b = Scan(line);
   EXPECT_EQ(b.request_bytes, std::string(R"({ "metadata" : { "managedFields" : [ 1 ] } })").size());
   EXPECT_EQ(b.request_managed_bytes, 5u);   // [ 1 ]
   EXPECT_EQ(b.response_managed_bytes, 6u);  // [2, 3]
   ExpectAgrees(line);
+}
+
+TEST(BodyScanTest, CutBodiesLeavesEmptyObjectsAndTheRestOfTheLine) {
+  EventSpec e;
+  e.level = "RequestResponse";
+  e.request_object = R"({"kind":"Secret","data":{"k":"a \"quoted\" {value}"}})";
+  e.response_object = R"([{"op":"add"}])";
+  std::string line = EventLine(e);
+  std::string padded = line + std::string(kBodyScanPadding, ' ');
+  BodySpans b = ScanBodies(std::string_view(padded.data(), line.size()));
+  ASSERT_TRUE(b.balanced);
+  std::size_t n = CutBodies(padded.data(), line.size(), b);
+  EventSpec cut = e;
+  cut.request_object = "{}";
+  cut.response_object = "{}";
+  EXPECT_EQ(padded.substr(0, n), EventLine(cut));
+}
+
+TEST(BodyScanTest, BalancedOnlyWhenTheEventObjectEndsTheLine) {
+  EventSpec e;
+  e.level = "Request";
+  e.request_object = R"({"a":1})";
+  std::string line = EventLine(e);
+  EXPECT_TRUE(Scan(line).balanced);
+  EXPECT_TRUE(Scan(line + " \r").balanced);
+  EXPECT_FALSE(Scan(line.substr(0, line.size() - 10)).balanced);  // cut off
+  EXPECT_FALSE(Scan(line + "{}").balanced);                       // something after it
+  EXPECT_FALSE(Scan("not json at all").balanced);
+}
+
+TEST(BodyScanTest, PeekLevel) {
+  EventSpec e;
+  e.level = "RequestResponse";
+  EXPECT_EQ(PeekLevel(EventLine(e)), "RequestResponse");
+  EXPECT_EQ(PeekLevel(R"({"kind":"Event"})"), "");
+  EXPECT_EQ(PeekLevel("2024-05-01T10:00:00Z AUDIT: id=\"x\""), "");
 }
 
 // Random JSON whose strings are hostile to a quote/bracket scanner.

@@ -31,8 +31,8 @@ Rate RateFor(uint64_t bytes, double hours, uint64_t budget) {
   if (hours <= 0) return r;
   r.known = true;
   r.bytes_per_hour = static_cast<double>(bytes) / hours;
-  r.retention_hours = r.bytes_per_hour > 0 ? static_cast<double>(budget) / r.bytes_per_hour
-                                           : INFINITY;
+  r.retention_hours =
+      r.bytes_per_hour > 0 ? static_cast<double>(budget) / r.bytes_per_hour : INFINITY;
   return r;
 }
 
@@ -59,8 +59,7 @@ StatusOr<uint64_t> ParseSize(std::string_view text) {
   }
   double bytes = v * factor;
   if (bytes < 1 || bytes > 9.0e18) {
-    return Status::InvalidArgument("--disk-budget: \"" + std::string(text) +
-                                   "\" is out of range");
+    return Status::InvalidArgument("--disk-budget: \"" + std::string(text) + "\" is out of range");
   }
   return static_cast<uint64_t>(bytes);
 }
@@ -71,10 +70,12 @@ DiskBudget PlanDiskBudget(uint64_t budget_bytes, double hours, uint64_t bytes_be
   b.bytes = budget_bytes;
   const auto budget_mib = static_cast<int64_t>(static_cast<double>(budget_bytes) / kMiB);
   if (budget_mib < 2) {
-    b.note = "the budget is below 2 MiB: kube-apiserver's log rotation works in whole MiB and "
-             "needs the current file plus one backup";
+    b.note =
+        "the budget is below 2 MiB: kube-apiserver's log rotation works in whole MiB and "
+        "needs the current file plus one backup";
   } else {
-    int64_t size = std::min<int64_t>(kDefaultMaxSizeMB, std::max<int64_t>(1, budget_mib / kMinFiles));
+    int64_t size =
+        std::min<int64_t>(kDefaultMaxSizeMB, std::max<int64_t>(1, budget_mib / kMinFiles));
     b.max_size_mb = static_cast<int>(size);
     b.max_backups = static_cast<int>(std::min<int64_t>(budget_mib / size - 1, 1000000));
   }

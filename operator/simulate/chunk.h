@@ -59,8 +59,8 @@ class BufferPool {
 };
 
 struct Chunk {
-  uint64_t seq = 0;       // 0, 1, 2, ... across all files, in log order
-  int file_index = 0;     // index into the input list
+  uint64_t seq = 0;    // 0, 1, 2, ... across all files, in log order
+  int file_index = 0;  // index into the input list
   bool last_of_file = false;
   // The file ended without a final newline: the last line of this chunk may be cut off.
   bool unterminated_tail = false;

@@ -65,8 +65,8 @@ void ResourceKey(bool is_resource_request, std::string_view api_group, std::stri
 }
 
 bool IsWriteVerb(std::string_view verb) {
-  static constexpr std::array<std::string_view, 5> kWrites = {"create", "update", "patch",
-                                                              "delete", "deletecollection"};
+  static constexpr std::array<std::string_view, 5> kWrites = {"create", "update", "patch", "delete",
+                                                              "deletecollection"};
   return OneOf(verb, kWrites);
 }
 
@@ -76,8 +76,8 @@ std::string_view SecurityCategory(std::string_view resource_key, std::string_vie
   const bool write = IsWriteVerb(verb);
   if (p.group.empty()) return CoreCategory(p);
   if (p.group == "rbac.authorization.k8s.io") {
-    static constexpr std::array<std::string_view, 4> kRbac = {"roles", "clusterroles",
-                                                              "rolebindings", "clusterrolebindings"};
+    static constexpr std::array<std::string_view, 4> kRbac = {
+        "roles", "clusterroles", "rolebindings", "clusterrolebindings"};
     return write && OneOf(p.resource, kRbac) ? "rbac" : "";
   }
   if (p.group == "authentication.k8s.io") {

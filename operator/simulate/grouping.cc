@@ -37,7 +37,9 @@ uint64_t HashAuditId(const char* data, std::size_t n) {
 }
 
 RequestTally::RequestTally(std::size_t rules)
-    : rule_requests(rules + 1), rule_requests_kept(rules + 1), rule_added_received_bytes(rules + 1) {}
+    : rule_requests(rules + 1),
+      rule_requests_kept(rules + 1),
+      rule_added_received_bytes(rules + 1) {}
 
 void RequestTally::Finish(const RequestState& r, bool finished) {
   std::size_t slot = static_cast<std::size_t>(r.rule + 1);

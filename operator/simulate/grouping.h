@@ -37,20 +37,20 @@ inline constexpr uint8_t kFinalStageBits = kStageCompleteBit | kStagePanicBit;
 inline constexpr int64_t kCarryWindowMicros = 2LL * 3600 * 1000 * 1000;
 
 struct RequestState {
-  uint64_t key = 0;       // hash of the auditID; 0 = empty slot
-  int64_t last_us = 0;    // stageTimestamp of the latest line seen
-  int32_t rule = -1;      // candidate rule index, -1 = no rule matched
+  uint64_t key = 0;                      // hash of the auditID; 0 = empty slot
+  int64_t last_us = 0;                   // stageTimestamp of the latest line seen
+  int32_t rule = -1;                     // candidate rule index, -1 = no rule matched
   uint32_t received_estimate_bytes = 0;  // size of a RequestReceived line, if one were added
-  uint8_t stages = 0;     // stage bits recorded in the log
-  uint8_t omit = 0;       // candidate omitStages bits
-  uint8_t level = 0;      // candidate level (policy::Level)
+  uint8_t stages = 0;                    // stage bits recorded in the log
+  uint8_t omit = 0;                      // candidate omitStages bits
+  uint8_t level = 0;                     // candidate level (policy::Level)
 };
 
 // What finished requests add up to. Additive, so per-worker tallies can be summed.
 struct RequestTally {
-  uint64_t requests = 0;         // distinct requests in the log
-  uint64_t requests_kept = 0;    // ... of which the candidate logs at least one stage
-  uint64_t never_finished = 0;   // no ResponseComplete/Panic line in the log
+  uint64_t requests = 0;               // distinct requests in the log
+  uint64_t requests_kept = 0;          // ... of which the candidate logs at least one stage
+  uint64_t never_finished = 0;         // no ResponseComplete/Panic line in the log
   uint64_t added_received_events = 0;  // RequestReceived lines the candidate would add
   uint64_t added_received_bytes = 0;   // their estimated size
   // Indexed by rule + 1 (slot 0 = no rule matched).
@@ -92,9 +92,9 @@ struct Orphan {
 
 // What one chunk hands to the Merger.
 struct ChunkGroups {
-  std::vector<Orphan> orphans;            // in line order
-  std::vector<RequestState> leftovers;    // still open at the end of the chunk
-  int64_t max_us = 0;                     // latest stageTimestamp in the chunk
+  std::vector<Orphan> orphans;          // in line order
+  std::vector<RequestState> leftovers;  // still open at the end of the chunk
+  int64_t max_us = 0;                   // latest stageTimestamp in the chunk
 };
 
 class Merger {

@@ -49,8 +49,8 @@ TEST(HashAuditIdTest, NeverZeroAndDistinguishesIds) {
   EXPECT_EQ(HashAuditId(a.data(), a.size()), HashAuditId(a.data(), a.size()));
 }
 
-RequestState Line(uint64_t key, uint8_t stage_bit, int64_t us, uint8_t level = 1,
-                  uint8_t omit = 0, uint32_t received_bytes = 100) {
+RequestState Line(uint64_t key, uint8_t stage_bit, int64_t us, uint8_t level = 1, uint8_t omit = 0,
+                  uint32_t received_bytes = 100) {
   RequestState s;
   s.key = key;
   s.stages = stage_bit;
@@ -102,10 +102,10 @@ TEST(GroupingTest, RequestCountsDoNotDependOnChunkBoundaries) {
       SCOPED_TRACE("cuts at " + std::to_string(cut) + ", " + std::to_string(cut2));
       EXPECT_EQ(t.requests, 4u);
       EXPECT_EQ(t.requests_kept, 4u);
-      EXPECT_EQ(t.never_finished, 1u);          // request 4
-      EXPECT_EQ(t.added_received_events, 1u);   // request 3 had no RequestReceived line
+      EXPECT_EQ(t.never_finished, 1u);         // request 4
+      EXPECT_EQ(t.added_received_events, 1u);  // request 3 had no RequestReceived line
       EXPECT_EQ(t.added_received_bytes, 100u);
-      EXPECT_EQ(t.rule_requests[1], 4u);        // all matched rule 0 (slot 1)
+      EXPECT_EQ(t.rule_requests[1], 4u);  // all matched rule 0 (slot 1)
     }
   }
 }

@@ -112,8 +112,8 @@ Status InputFile::FillGzipInput() {
   if (g.input_eof) return Status::Ok();
   std::size_t keep = g.zs.avail_in;
   if (keep > 0 && g.zs.next_in != g.in.data()) std::memmove(g.in.data(), g.zs.next_in, keep);
-  StatusOr<std::size_t> got = ReadRaw(reinterpret_cast<char*>(g.in.data() + keep),
-                                      g.in.size() - keep);
+  StatusOr<std::size_t> got =
+      ReadRaw(reinterpret_cast<char*>(g.in.data() + keep), g.in.size() - keep);
   if (!got.ok()) return got.status();
   if (*got == 0) g.input_eof = true;
   g.zs.next_in = g.in.data();

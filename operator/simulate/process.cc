@@ -43,8 +43,8 @@ void AppendRule(std::string* s, int rule) {
 
 }  // namespace
 
-ChunkProcessor::ChunkProcessor(const policy::CompiledPolicy* policy,
-                               const ProcessOptions* options, Stats* stats, RequestTally* tally)
+ChunkProcessor::ChunkProcessor(const policy::CompiledPolicy* policy, const ProcessOptions* options,
+                               Stats* stats, RequestTally* tally)
     : policy_(policy),
       options_(options),
       stats_(stats),
@@ -65,11 +65,12 @@ ChunkResult ChunkProcessor::Process(const Chunk& chunk) {
   }
   ChunkGrouper grouper(tally_, &out.groups);
   grouper_ = &grouper;
-  std::string_view text = chunk.text();
+  // Lines are edited in place (CutBodies), so the chunk's buffer is used as writable memory.
+  std::string_view text(chunk.buffer->data(), chunk.size);
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n',
-                                                          text.size() - pos));
+    const char* nl =
+        static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
     std::size_t end = nl == nullptr ? text.size() : static_cast<std::size_t>(nl - text.data());
     ++out.lines;
     bool unterminated = nl == nullptr && chunk.unterminated_tail;
@@ -109,10 +110,11 @@ void ChunkProcessor::ProcessLine(std::string_view line, uint64_t line_no, bool l
     ++stats_->blank_lines;
     return;
   }
+  const std::string_view parsed = MeasureAndCutBodies(line);
   // Chunk buffers keep kBufferPadding spare bytes after their data, so every line can be
   // parsed in place.
   static_assert(kBufferPadding >= auditlog::EventParser::kPadding);
-  Status s = parser_.ParsePadded(line, &event_);
+  Status s = parser_.ParsePadded(parsed, &event_);
   if (!s.ok()) {
     std::string why = s.message();
     if (last_unterminated) why = "the file ends in the middle of this line: " + why;
@@ -135,6 +137,24 @@ void ChunkProcessor::ProcessLine(std::string_view line, uint64_t line_no, bool l
   if (options_->record_decisions) RecordDecision(d, out);
 }
 
+// Bodies are measured by body_scan.h and then cut out of the line before it is parsed: the
+// parser needs none of their content, and building simdjson's tape for them was most of the
+// parse time. The price: the inside of a body is checked for balanced brackets and strings,
+// not fully validated as JSON (everything else on the line still is).
+std::string_view ChunkProcessor::MeasureAndCutBodies(std::string_view line) {
+  spans_ = BodySpans{};
+  const std::string_view level = PeekLevel(line);
+  if (level == "Metadata" || level == "None") return line;  // no bodies at these levels
+  static_assert(kBufferPadding >= kBodyScanPadding);
+  BodySpans spans = ScanBodies(line);
+  if (!spans.balanced) return line;  // let the parser say what is wrong
+  spans_ = spans;
+  if (spans.request_bytes <= 2 && spans.response_bytes <= 2) return line;
+  // The chunk buffer is ours and writable (see Process).
+  char* data = const_cast<char*>(line.data());
+  return {data, CutBodies(data, line.size(), spans)};
+}
+
 bool ChunkProcessor::Describe(std::string_view line, Stage* stage, std::string* why) {
   std::optional<Stage> st = policy::ParseStage(event_.stage);
   if (!st) {
@@ -144,7 +164,7 @@ bool ChunkProcessor::Describe(std::string_view line, Stage* stage, std::string* 
   *stage = *st;
   RecordedEvent& r = recorded_;
   r = RecordedEvent{};
-  r.bytes = event_.line_bytes + 1;
+  r.bytes = line.size() + 1;  // the line as recorded, before its bodies were cut out
   r.level_text = event_.level;
   std::optional<Level> level = policy::ParseLevel(event_.level);
   if (!level || *level == Level::kNone) ++stats_->unknown_level_events;
@@ -153,12 +173,10 @@ bool ChunkProcessor::Describe(std::string_view line, Stage* stage, std::string* 
   SetBodyExpectations(event_.verb, *stage, &r);
   // Only events recorded at Request or RequestResponse hold bodies.
   if (r.is_resource_request && r.level >= Level::kRequest) {
-    static_assert(kBufferPadding >= kBodyScanPadding);
-    const BodySpans b = ScanBodies(line);
-    r.request_object_bytes = b.request_bytes;
-    r.response_object_bytes = b.response_bytes;
-    r.request_managed_bytes = b.request_managed_bytes;
-    r.response_managed_bytes = b.response_managed_bytes;
+    r.request_object_bytes = spans_.request_bytes;
+    r.response_object_bytes = spans_.response_bytes;
+    r.request_managed_bytes = spans_.request_managed_bytes;
+    r.response_managed_bytes = spans_.response_managed_bytes;
   }
   const policy::RequestAttributes& a = event_.attrs;
   ResourceKey(a.is_resource_request, a.api_group, a.resource, a.subresource, a.path,
@@ -221,16 +239,16 @@ void ChunkProcessor::AccountBodies(const Decision& d, const SizedEvent& s, Stage
   if (observes) {
     BodyObservation& o = CappedSlot(stats_->observed, class_key_);
     ++o.request_events;
-    o.request_bytes += r.request_object_bytes == 0 ? 0 : r.request_object_bytes +
-                                                              kRequestObjectOverhead;
-    o.request_managed_bytes += r.request_managed_bytes == 0 ? 0 : r.request_managed_bytes +
-                                                                      kManagedFieldsOverhead;
+    o.request_bytes +=
+        r.request_object_bytes == 0 ? 0 : r.request_object_bytes + kRequestObjectOverhead;
+    o.request_managed_bytes +=
+        r.request_managed_bytes == 0 ? 0 : r.request_managed_bytes + kManagedFieldsOverhead;
     if (r.level >= Level::kRequestResponse) {
       ++o.response_events;
-      o.response_bytes += r.response_object_bytes == 0 ? 0 : r.response_object_bytes +
-                                                                 kResponseObjectOverhead;
-      o.response_managed_bytes += r.response_managed_bytes == 0 ? 0 : r.response_managed_bytes +
-                                                                          kManagedFieldsOverhead;
+      o.response_bytes +=
+          r.response_object_bytes == 0 ? 0 : r.response_object_bytes + kResponseObjectOverhead;
+      o.response_managed_bytes +=
+          r.response_managed_bytes == 0 ? 0 : r.response_managed_bytes + kManagedFieldsOverhead;
     }
   }
   if (!s.needs_request_body && !s.needs_response_body) return;
@@ -268,8 +286,8 @@ void ChunkProcessor::AccountRequest(const Decision& d, const SizedEvent& s, Stag
   RequestState line;
   line.last_us = micros;
   line.rule = d.rule_index;
-  line.received_estimate_bytes = static_cast<uint32_t>(std::min<uint64_t>(s.metadata_bytes,
-                                                                          UINT32_MAX));
+  line.received_estimate_bytes =
+      static_cast<uint32_t>(std::min<uint64_t>(s.metadata_bytes, UINT32_MAX));
   line.stages = static_cast<uint8_t>(1U << static_cast<int>(stage));
   line.omit = d.omit_stages;
   line.level = static_cast<uint8_t>(d.level);

@@ -18,6 +18,7 @@
 
 #include "auditlog/event.h"
 #include "policy/eval.h"
+#include "simulate/body_scan.h"
 #include "simulate/chunk.h"
 #include "simulate/grouping.h"
 #include "simulate/sizing.h"
@@ -49,8 +50,8 @@ struct ChunkResult {
 
 class ChunkProcessor {
  public:
-  ChunkProcessor(const policy::CompiledPolicy* policy, const ProcessOptions* options,
-                 Stats* stats, RequestTally* tally);
+  ChunkProcessor(const policy::CompiledPolicy* policy, const ProcessOptions* options, Stats* stats,
+                 RequestTally* tally);
   ChunkResult Process(const Chunk& chunk);
 
  private:
@@ -59,6 +60,8 @@ class ChunkProcessor {
   enum class Reject { kCorrupt, kTruncated, kOversized };
   void RejectLine(std::string_view reason, uint64_t line_no, Reject kind, ChunkResult* out);
   // Fills recorded_ from event_; false (with *why) for a stage this tool does not know.
+  // Measures the bodies into spans_ and returns the line to parse (bodies cut out).
+  std::string_view MeasureAndCutBodies(std::string_view line);
   bool Describe(std::string_view line, policy::Stage* stage, std::string* why);
   void Account(const policy::Decision& d, policy::Stage stage, ChunkResult* out);
   void AccountBreakdowns(const policy::Decision& d, const SizedEvent& s, int64_t day);
@@ -75,6 +78,7 @@ class ChunkProcessor {
   auditlog::EventParser parser_;
   auditlog::ParsedEvent event_;
   RecordedEvent recorded_;
+  BodySpans spans_;
   ChunkGrouper* grouper_ = nullptr;
   // Scratch keys, reused so steady-state lines allocate nothing.
   std::string resource_key_, kind_key_, class_key_, need_key_;

@@ -121,8 +121,7 @@ void FillEstimates(const Stats& s, const RequestTally& t, Report* r) {
   for (const auto& [key, need] : s.needs) {
     std::vector<std::string_view> p = SplitTabs(key);  // resource verb stage rule omf
     if (p.size() != 5) continue;
-    std::string class_key = std::string(p[0]) + '\t' + std::string(p[1]) + '\t' +
-                            std::string(p[2]);
+    std::string class_key = std::string(p[0]) + '\t' + std::string(p[1]) + '\t' + std::string(p[2]);
     EstimateRow& row = Slot(by_class, class_key);
     row.resource = std::string(p[0]);
     row.verb = std::string(p[1]);
@@ -190,8 +189,7 @@ void FillRules(const SimulationResult& res, const policy::Policy& policy, Report
   r->rules.push_back(row_for(-1));
 }
 
-void FillExplain(const Stats& s, const policy::Policy& policy, const ReportOptions& o,
-                 Report* r) {
+void FillExplain(const Stats& s, const policy::Policy& policy, const ReportOptions& o, Report* r) {
   r->explain = o.explain_user_set || o.explain_resource_set;
   if (!r->explain) return;
   if (o.explain_user_set) r->explain_subject = "user \"" + o.explain_user + "\"";
@@ -220,8 +218,8 @@ void FillExplain(const Stats& s, const policy::Policy& policy, const ReportOptio
   }
   std::sort(r->explain_lines.begin(), r->explain_lines.end(),
             [](const ExplainLine& a, const ExplainLine& b) {
-              if (a.rule != b.rule) return (a.rule < 0 ? INT32_MAX : a.rule) <
-                                           (b.rule < 0 ? INT32_MAX : b.rule);
+              if (a.rule != b.rule)
+                return (a.rule < 0 ? INT32_MAX : a.rule) < (b.rule < 0 ? INT32_MAX : b.rule);
               if (a.volume.before.events != b.volume.before.events) {
                 return a.volume.before.events > b.volume.before.events;
               }

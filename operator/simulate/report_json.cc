@@ -3,7 +3,6 @@
 // added. Sizes are bytes (integers), rates are numbers rounded to 2 decimals, an unknown or
 // unlimited figure is null.
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "simulate/format.h"
@@ -38,7 +37,9 @@ Json NamedList(const std::vector<NamedVolume>& rows) {
 Json InputJson(const Report& r) {
   Json files = Json::array();
   for (const FileSummary& f : r.files) {
-    Json j{{"path", f.path}, {"compressed", f.compressed}, {"bytes", f.raw_bytes},
+    Json j{{"path", f.path},
+           {"compressed", f.compressed},
+           {"bytes", f.raw_bytes},
            {"decodedBytes", f.decoded_bytes}};
     if (!f.warning.empty()) j["warning"] = f.warning;
     files.push_back(std::move(j));
@@ -62,16 +63,18 @@ Json InputJson(const Report& r) {
          {"corruptSamples", samples}};
   j["from"] = r.has_time ? Json(FormatMicros(r.first_us)) : Json(nullptr);
   j["to"] = r.has_time ? Json(FormatMicros(r.last_us)) : Json(nullptr);
-  j["hours"] = r.has_time ? Round(static_cast<double>(r.last_us - r.first_us) / 3.6e9)
-                          : Json(nullptr);
+  j["hours"] =
+      r.has_time ? Round(static_cast<double>(r.last_us - r.first_us) / 3.6e9) : Json(nullptr);
   return j;
 }
 
 Json TotalsJson(const Report& r) {
   const Estimates& e = r.estimated;
   return Json{
-      {"before", {{"events", r.before.events}, {"requests", r.requests}, {"bytes", r.before.bytes}}},
-      {"after", {{"events", r.after.events}, {"requests", r.requests_kept}, {"bytes", r.after.bytes}}},
+      {"before",
+       {{"events", r.before.events}, {"requests", r.requests}, {"bytes", r.before.bytes}}},
+      {"after",
+       {{"events", r.after.events}, {"requests", r.requests_kept}, {"bytes", r.after.bytes}}},
       {"estimated",
        {{"addedBytes", e.total_bytes()},
         {"bodyEvents", e.body_events},

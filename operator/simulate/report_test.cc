@@ -147,8 +147,7 @@ TEST(ReportTest, FiguresWorkedOutByHand) {
   // RequestReceived lines the candidate would add: C, D and E (A's is omitted by rule 3, B is
   // None), each at most its line at Metadata: C without bodies, D as is, E without its body.
   EXPECT_EQ(r.estimated.received_events, 3u);
-  EXPECT_EQ(r.estimated.received_bytes,
-            c + f.Size(4) + (f.Size(5) - (kConfigMap.size() + 17) - 7));
+  EXPECT_EQ(r.estimated.received_bytes, c + f.Size(4) + (f.Size(5) - (kConfigMap.size() + 17) - 7));
 }
 
 TEST(ReportTest, DaysRulesTopsAndLosses) {
@@ -228,9 +227,8 @@ TEST(ReportTest, JsonShapeIsStable) {
   EXPECT_EQ(j["apiVersion"], "kaudit.io/v1alpha1");
   EXPECT_EQ(j["kind"], "SimulationReport");
   EXPECT_EQ(j["policy"]["rules"], 4);
-  for (const char* k : {"files", "lines", "events", "blankLines", "corruptLines",
-                        "truncatedLines", "legacyLines", "oversizedLines", "corruptSamples",
-                        "from", "to", "hours"}) {
+  for (const char* k : {"files", "lines", "events", "blankLines", "corruptLines", "truncatedLines",
+                        "legacyLines", "oversizedLines", "corruptSamples", "from", "to", "hours"}) {
     EXPECT_TRUE(j["input"].contains(k)) << k;
   }
   EXPECT_EQ(j["input"]["corruptSamples"][0]["line"], 8);

@@ -53,11 +53,12 @@ void TextWriter::Heading(const std::string& title) {
 }
 
 void TextWriter::Summary() {
-  std::string head = "Audit volume under " + (md_ ? "`" + r_.policy_source + "`" : r_.policy_source) +
-                     " (" + std::to_string(r_.rule_count) + " rules)";
+  std::string head = "Audit volume under " +
+                     (md_ ? "`" + r_.policy_source + "`" : r_.policy_source) + " (" +
+                     std::to_string(r_.rule_count) + " rules)";
   out_ << (md_ ? "## " : "") << head << "\n\n";
-  std::string range = r_.has_time ? FormatMicros(r_.first_us) + " to " + FormatMicros(r_.last_us)
-                                  : "no timestamps";
+  std::string range =
+      r_.has_time ? FormatMicros(r_.first_us) + " to " + FormatMicros(r_.last_us) : "no timestamps";
   Note("Log: " + std::to_string(r_.files.size()) + " file(s), " + Count(r_.lines) + " lines, " +
        Count(r_.before.events) + " events, " + range + ".");
   InputProblems();
@@ -126,8 +127,8 @@ void TextWriter::EstimatedNotes() {
 void TextWriter::Days() {
   if (r_.days.empty()) return;
   Heading("Per day (UTC, by stageTimestamp)");
-  TextTable t({"date", ">events before", ">bytes before", ">events after", ">bytes after",
-               ">change"});
+  TextTable t(
+      {"date", ">events before", ">bytes before", ">events after", ">bytes after", ">change"});
   for (const auto& [day, v] : r_.days) {
     t.AddRow({day, Count(v.before.events), Bytes(v.before.bytes), Count(v.after.events),
               Bytes(v.after.bytes), Change(v.before.bytes, v.after.bytes)});
@@ -139,8 +140,8 @@ void TextWriter::Top(const std::string& title, const std::vector<NamedVolume>& r
                      const std::string& empty_name) {
   if (rows.empty()) return;
   Heading(title);
-  TextTable t({">events before", ">bytes before", ">events after", ">bytes after", ">change",
-               "name"});
+  TextTable t(
+      {">events before", ">bytes before", ">events after", ">bytes after", ">change", "name"});
   for (const NamedVolume& n : rows) {
     const BeforeAfter& v = n.volume;
     t.AddRow({Count(v.before.events), Bytes(v.before.bytes), Count(v.after.events),
@@ -152,8 +153,8 @@ void TextWriter::Top(const std::string& title, const std::vector<NamedVolume>& r
 
 void TextWriter::Rules() {
   Heading("Rules of the candidate policy (first match wins)");
-  TextTable t({">#", ">requests", ">events", ">bytes before", ">bytes after", ">est. added",
-               "rule"});
+  TextTable t(
+      {">#", ">requests", ">events", ">bytes before", ">bytes after", ">est. added", "rule"});
   for (const RuleRow& row : r_.rules) {
     if (row.index < 0 && row.events == 0) continue;
     t.AddRow({row.index < 0 ? "-" : std::to_string(row.index + 1), Count(row.requests),
@@ -192,8 +193,8 @@ void TextWriter::Lost() {
 void TextWriter::Reduced() {
   if (r_.reduced.empty()) return;
   Heading("Security-relevant requests logged less");
-  TextTable t({"category", ">events before", ">events after", ">bodies dropped", "verb",
-               "resource"});
+  TextTable t(
+      {"category", ">events before", ">events after", ">bodies dropped", "verb", "resource"});
   for (const KindRow& k : r_.reduced) {
     t.AddRow({k.category, Count(k.volume.before.events), Count(k.volume.after.events),
               Count(k.bodies_dropped), k.verb, Name(k.resource, "")});
@@ -237,10 +238,10 @@ void TextWriter::Budget() {
     std::string keeps = b.after.known ? ", which keeps at least " +
                                             Hours(b.rotation_retention_hours) + " of history"
                                       : "";
-    Note("Fits with maxSizeMB: " + std::to_string(b.max_size_mb) +
-         ", maxBackups: " + std::to_string(b.max_backups) + " (--audit-log-maxsize=" +
-         std::to_string(b.max_size_mb) + " --audit-log-maxbackup=" +
-         std::to_string(b.max_backups) + ", uncompressed)" + keeps + ".");
+    Note("Fits with maxSizeMB: " + std::to_string(b.max_size_mb) + ", maxBackups: " +
+         std::to_string(b.max_backups) + " (--audit-log-maxsize=" + std::to_string(b.max_size_mb) +
+         " --audit-log-maxbackup=" + std::to_string(b.max_backups) + ", uncompressed)" + keeps +
+         ".");
     if (!md_) out_ << '\n';
   }
 }

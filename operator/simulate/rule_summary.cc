@@ -27,8 +27,7 @@ std::string GroupResourcesText(const policy::GroupResources& gr) {
     if (!out.empty()) out.push_back(',');
     // kubectl spelling: "deployments.apps/scale".
     std::size_t slash = r.find('/');
-    out += slash == std::string::npos ? r + suffix
-                                      : r.substr(0, slash) + suffix + r.substr(slash);
+    out += slash == std::string::npos ? r + suffix : r.substr(0, slash) + suffix + r.substr(slash);
     out += names;
   }
   return out;
@@ -48,9 +47,9 @@ std::string RuleSummary(const policy::PolicyRule& rule) {
   AppendList(&out, "resources", resources);
   AppendList(&out, "namespaces", rule.namespaces);
   AppendList(&out, "nonResourceURLs", rule.non_resource_urls);
-  bool selects = !(rule.users.empty() && rule.user_groups.empty() && rule.verbs.empty() &&
-                   rule.resources.empty() && rule.namespaces.empty() &&
-                   rule.non_resource_urls.empty());
+  bool selects =
+      !(rule.users.empty() && rule.user_groups.empty() && rule.verbs.empty() &&
+        rule.resources.empty() && rule.namespaces.empty() && rule.non_resource_urls.empty());
   if (!selects) out.append("all requests");
   AppendList(&out, "omitStages", rule.omit_stages);
   if (rule.omit_managed_fields) {

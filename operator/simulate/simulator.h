@@ -5,7 +5,8 @@
 // its own Stats; an ordered merge, run by whichever worker finishes a chunk, puts the per-chunk
 // results that depend on log order back in order (request grouping across chunk boundaries,
 // line numbers of corrupt lines, the per-event decisions stream). Memory is bounded by the
-// buffer pool (about (2 x threads + 2) x chunk_bytes), not by the size of the log.
+// buffer pool, about (2 x threads + 2) x chunk_bytes (512 KiB by default), and by the number of
+// distinct users, namespaces and kinds (stats.h), not by the size of the log.
 //
 // The result does not depend on the number of threads or the chunk size (tests check this).
 //

@@ -27,8 +27,8 @@ using testing::WriteGzip;
 const char* kFixtures = "tests/fixtures/conformance/eval";
 
 StatusOr<SimulationResult> RunSim(const policy::CompiledPolicy& p, std::vector<std::string> logs,
-                               int threads, std::size_t chunk, std::ostream* decisions = nullptr,
-                               std::size_t max_line = 256u << 20) {
+                                  int threads, std::size_t chunk, std::ostream* decisions = nullptr,
+                                  std::size_t max_line = 256u << 20) {
   SimulateOptions o;
   o.logs = std::move(logs);
   o.threads = threads;
@@ -129,8 +129,8 @@ TEST(SimulateTest, ResultDoesNotDependOnThreadsOrChunkSize) {
   auto base = RunSim(compiled, {log}, 1, 8u << 20);
   ASSERT_TRUE(base.ok());
   const std::string want = JsonReport(*base, pol);
-  for (auto [threads, chunk] : {std::pair{2, 512}, std::pair{3, 1000}, std::pair{2, 4096},
-                                std::pair{1, 700}}) {
+  for (auto [threads, chunk] :
+       {std::pair{2, 512}, std::pair{3, 1000}, std::pair{2, 4096}, std::pair{1, 700}}) {
     auto r = RunSim(compiled, {log}, threads, static_cast<std::size_t>(chunk));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(JsonReport(*r, pol), want) << threads << " threads, chunks of " << chunk;
@@ -186,8 +186,8 @@ TEST(SimulateTest, EmptyLogAndEmptyLinesGiveAnEmptyReport) {
 TEST(SimulateTest, BadLinesAreCountedWithFileAndLineNeverFatal) {
   TempDir dir;
   EventSpec ok;
-  std::string a = WriteFile(dir.File("a.log"), EventLine(ok) + "\nnot json at all\n" +
-                                                   EventLine(ok) + "\n");
+  std::string a =
+      WriteFile(dir.File("a.log"), EventLine(ok) + "\nnot json at all\n" + EventLine(ok) + "\n");
   EventSpec bad_stage;
   bad_stage.stage = "Finished";
   std::string legacy =
@@ -204,7 +204,7 @@ TEST(SimulateTest, BadLinesAreCountedWithFileAndLineNeverFatal) {
   const Stats& s = r->stats;
   EXPECT_EQ(s.before.events, 2u);
   EXPECT_EQ(s.legacy_lines, 1u);
-  EXPECT_EQ(s.corrupt_lines, 3u);   // not json, unknown stage, missing requestURI
+  EXPECT_EQ(s.corrupt_lines, 3u);    // not json, unknown stage, missing requestURI
   EXPECT_EQ(s.truncated_lines, 1u);  // the cut-off last line of b.log
   ASSERT_EQ(s.corrupt_samples.size(), 4u);
   EXPECT_EQ(s.corrupt_samples[0].file_index, 0);
@@ -227,7 +227,8 @@ TEST(SimulateTest, LinesOverOneMebibyteAreReadAndMeasured) {
   big.request_object = R"({"kind":"ConfigMap","data":{"k":")" + payload + "\"}}";
   std::string line = EventLine(big);
   std::string path = WriteFile(dir.File("big.log"), line + "\n" + EventLine(EventSpec{}) + "\n");
-  const char* metadata_only = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n";
+  const char* metadata_only =
+      "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n";
   policy::CompiledPolicy compiled = CompileOrDie(metadata_only);
   auto r = RunSim(compiled, {path}, 2, 64 * 1024);
   ASSERT_TRUE(r.ok());

@@ -24,9 +24,8 @@ SizedEvent SizeUnder(const RecordedEvent& e, const policy::Decision& d, policy::
                               static_cast<int64_t>(e.level_text.size());
   const int64_t metadata_delta = static_cast<int64_t>(policy::LevelName(Level::kMetadata).size()) -
                                  static_cast<int64_t>(e.level_text.size());
-  out.metadata_bytes = static_cast<uint64_t>(static_cast<int64_t>(e.bytes - request_body -
-                                                                   response_body) +
-                                             metadata_delta);
+  out.metadata_bytes = static_cast<uint64_t>(
+      static_cast<int64_t>(e.bytes - request_body - response_body) + metadata_delta);
   if (d.level == Level::kNone || d.Omits(stage)) return out;
   out.kept = true;
   int64_t bytes = static_cast<int64_t>(e.bytes) + level_delta;
@@ -47,8 +46,7 @@ SizedEvent SizeUnder(const RecordedEvent& e, const policy::Decision& d, policy::
   out.bytes = static_cast<uint64_t>(bytes);
   // Request and RequestResponse add nothing to non-resource requests (audit-semantics §1).
   if (e.is_resource_request) {
-    out.needs_request_body =
-        keeps_request && e.level < Level::kRequest && e.may_have_request_body;
+    out.needs_request_body = keeps_request && e.level < Level::kRequest && e.may_have_request_body;
     out.needs_response_body =
         keeps_response && e.level < Level::kRequestResponse && e.may_have_response_body;
   }
@@ -56,10 +54,10 @@ SizedEvent SizeUnder(const RecordedEvent& e, const policy::Decision& d, policy::
 }
 
 void SetBodyExpectations(std::string_view verb, policy::Stage stage, RecordedEvent* e) {
-  const bool final_stage = stage == policy::Stage::kResponseComplete ||
-                           stage == policy::Stage::kPanic;
-  const bool writes = verb == "create" || verb == "update" || verb == "patch" ||
-                      verb == "delete" || verb == "deletecollection";
+  const bool final_stage =
+      stage == policy::Stage::kResponseComplete || stage == policy::Stage::kPanic;
+  const bool writes = verb == "create" || verb == "update" || verb == "patch" || verb == "delete" ||
+                      verb == "deletecollection";
   e->may_have_request_body = final_stage && e->is_resource_request && writes;
   e->may_have_response_body =
       final_stage && e->is_resource_request && (writes || verb == "get" || verb == "list");

@@ -24,7 +24,7 @@ inline constexpr uint64_t kResponseObjectOverhead = 18;
 inline constexpr uint64_t kManagedFieldsOverhead = 17;
 
 struct RecordedEvent {
-  uint64_t bytes = 0;  // the line with its newline
+  uint64_t bytes = 0;           // the line with its newline
   std::string_view level_text;  // "level" as written
   policy::Level level = policy::Level::kMetadata;
   bool is_resource_request = false;
@@ -33,15 +33,15 @@ struct RecordedEvent {
   // ResponseComplete (or Panic) line. Where they cannot, a higher level adds nothing for sure.
   bool may_have_request_body = false;
   bool may_have_response_body = false;
-  uint64_t request_object_bytes = 0;   // value only; 0 = absent
+  uint64_t request_object_bytes = 0;  // value only; 0 = absent
   uint64_t response_object_bytes = 0;
   uint64_t request_managed_bytes = 0;  // managedFields values inside the request body
   uint64_t response_managed_bytes = 0;
 };
 
 struct SizedEvent {
-  bool kept = false;       // the candidate emits this stage of this request
-  uint64_t bytes = 0;      // measured size under the candidate (0 when not kept)
+  bool kept = false;        // the candidate emits this stage of this request
+  uint64_t bytes = 0;       // measured size under the candidate (0 when not kept)
   bool drops_body = false;  // a recorded body is removed by the candidate's lower level
   // The candidate's level would include a body the log does not hold (estimate needed).
   bool needs_request_body = false;

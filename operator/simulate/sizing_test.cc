@@ -31,7 +31,8 @@ Decision At(Level l, uint8_t omit = 0, bool omit_managed = false) {
 // A RequestResponse line: prefix + requestObject + responseObject + suffix.
 struct Sample {
   std::string request = R"({"kind":"Pod","metadata":{"name":"a","managedFields":[{"m":1}]}})";
-  std::string response = R"({"kind":"Pod","metadata":{"name":"a","managedFields":[{"m":22}]},"x":1})";
+  std::string response =
+      R"({"kind":"Pod","metadata":{"name":"a","managedFields":[{"m":22}]},"x":1})";
   std::string line;
   RecordedEvent Recorded() const {
     RecordedEvent e;
@@ -83,10 +84,11 @@ TEST(SizeUnderTest, OmitManagedFieldsRemovesThemFromKeptBodies) {
   Sample s;
   std::string request = R"({"kind":"Pod","metadata":{"name":"a"}})";
   std::string response = R"({"kind":"Pod","metadata":{"name":"a"},"x":1})";
-  std::string expected = R"({"level":"RequestResponse","stage":"ResponseComplete","requestObject":)" +
-                         request + R"(,"responseObject":)" + response + R"(,"stageTimestamp":"t"})";
-  SizedEvent out = SizeUnder(s.Recorded(), At(Level::kRequestResponse, 0, true),
-                             Stage::kResponseComplete);
+  std::string expected =
+      R"({"level":"RequestResponse","stage":"ResponseComplete","requestObject":)" + request +
+      R"(,"responseObject":)" + response + R"(,"stageTimestamp":"t"})";
+  SizedEvent out =
+      SizeUnder(s.Recorded(), At(Level::kRequestResponse, 0, true), Stage::kResponseComplete);
   EXPECT_EQ(out.bytes, expected.size() + 1);
 }
 
@@ -94,13 +96,13 @@ TEST(SizeUnderTest, NoneAndOmittedStagesDropTheEvent) {
   Sample s;
   EXPECT_FALSE(SizeUnder(s.Recorded(), At(Level::kNone), Stage::kResponseComplete).kept);
   const uint8_t omit_complete = 1U << static_cast<int>(Stage::kResponseComplete);
-  SizedEvent out = SizeUnder(s.Recorded(), At(Level::kRequestResponse, omit_complete),
-                             Stage::kResponseComplete);
+  SizedEvent out =
+      SizeUnder(s.Recorded(), At(Level::kRequestResponse, omit_complete), Stage::kResponseComplete);
   EXPECT_FALSE(out.kept);
   EXPECT_EQ(out.bytes, 0u);
-  EXPECT_TRUE(SizeUnder(s.Recorded(), At(Level::kRequestResponse, omit_complete),
-                        Stage::kRequestReceived)
-                  .kept);
+  EXPECT_TRUE(
+      SizeUnder(s.Recorded(), At(Level::kRequestResponse, omit_complete), Stage::kRequestReceived)
+          .kept);
 }
 
 TEST(SizeUnderTest, HigherLevelThanRecordedNeedsAnEstimate) {
@@ -214,8 +216,8 @@ TEST(DiskBudgetTest, RetentionAndRotationWorkedByHand) {
 
 TEST(DiskBudgetTest, SmallBudgetUsesSmallerFilesAndTinyBudgetIsExplained) {
   DiskBudget b = PlanDiskBudget(55ULL << 20, 10, 1000, 1000);
-  EXPECT_EQ(b.max_size_mb, 5);    // 55 / 11
-  EXPECT_EQ(b.max_backups, 10);   // 55 / 5 - 1
+  EXPECT_EQ(b.max_size_mb, 5);   // 55 / 11
+  EXPECT_EQ(b.max_backups, 10);  // 55 / 5 - 1
   DiskBudget tiny = PlanDiskBudget(1ULL << 20, 10, 1000, 1000);
   EXPECT_EQ(tiny.max_size_mb, 0);
   EXPECT_NE(tiny.note.find("below 2 MiB"), std::string::npos);

@@ -51,8 +51,7 @@ void Stats::Add(const Stats& o) {
   AddMap(observed, o.observed);
   AddMap(needs, o.needs);
   AddMap(explain, o.explain);
-  corrupt_samples.insert(corrupt_samples.end(), o.corrupt_samples.begin(),
-                         o.corrupt_samples.end());
+  corrupt_samples.insert(corrupt_samples.end(), o.corrupt_samples.begin(), o.corrupt_samples.end());
 }
 
 }  // namespace kaudit::simulate

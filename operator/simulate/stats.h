@@ -116,14 +116,14 @@ struct CorruptSample {
 inline constexpr std::size_t kMaxCorruptSamples = 10;
 
 struct Stats {
-  uint64_t lines = 0;           // including blank, corrupt and oversized lines
+  uint64_t lines = 0;  // including blank, corrupt and oversized lines
   uint64_t blank_lines = 0;
-  uint64_t corrupt_lines = 0;   // not an event (invalid JSON, missing fields, cut off)
-  uint64_t truncated_lines = 0;  // the last line of a file without its newline, unparseable
-  uint64_t legacy_lines = 0;    // --audit-log-format=legacy lines: unsupported
-  uint64_t oversized_lines = 0;  // longer than the line limit: skipped unread
+  uint64_t corrupt_lines = 0;         // not an event (invalid JSON, missing fields, cut off)
+  uint64_t truncated_lines = 0;       // the last line of a file without its newline, unparseable
+  uint64_t legacy_lines = 0;          // --audit-log-format=legacy lines: unsupported
+  uint64_t oversized_lines = 0;       // longer than the line limit: skipped unread
   uint64_t unknown_level_events = 0;  // "level" is not one of the four (counted as Metadata)
-  Volume before, after;         // all events, as recorded and under the candidate
+  Volume before, after;               // all events, as recorded and under the candidate
   int64_t first_us = 0, last_us = 0;  // stageTimestamp range (0,0 = none)
   // [recorded level][candidate level] events; candidate level None includes omitted stages.
   std::array<std::array<uint64_t, 4>, 4> transitions{};
@@ -133,7 +133,7 @@ struct Stats {
   StringMap<BeforeAfter> users;
   StringMap<BeforeAfter> namespaces;
   StringMap<KindStats> kinds;
-  std::vector<RuleStats> rules;  // index rule + 1; slot 0 = no rule matched
+  std::vector<RuleStats> rules;         // index rule + 1; slot 0 = no rule matched
   StringMap<BodyObservation> observed;  // key: resource \t verb \t stage
   StringMap<BodyNeed> needs;  // key: resource \t verb \t stage \t rule \t omitManagedFields(0/1)
   StringMap<ExplainRow> explain;  // key: rule \t verb \t resource \t recorded \t candidate level

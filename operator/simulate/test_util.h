@@ -4,6 +4,7 @@
 // Thread safety: none needed (test code).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "policy/eval.h"
 #include "policy/loader.h"
@@ -76,7 +75,7 @@ struct EventSpec {
   std::string subresource;
   std::string ns = "default";
   std::string name = "web-1";
-  std::string uri;  // default: built from the resource fields
+  std::string uri;              // default: built from the resource fields
   std::string request_object;   // raw JSON, "" = absent
   std::string response_object;  // raw JSON, "" = absent
   std::string received = "2024-05-01T10:00:00.000000Z";
@@ -107,8 +106,8 @@ inline std::string EventLine(const EventSpec& e) {
   if (e.stage != "RequestReceived") s += R"(,"responseStatus":{"metadata":{},"code":200})";
   if (!e.request_object.empty()) s += R"(,"requestObject":)" + e.request_object;
   if (!e.response_object.empty()) s += R"(,"responseObject":)" + e.response_object;
-  s += R"(,"requestReceivedTimestamp":")" + e.received + R"(","stageTimestamp":")" +
-       e.stage_time + "\"}";
+  s += R"(,"requestReceivedTimestamp":")" + e.received + R"(","stageTimestamp":")" + e.stage_time +
+       "\"}";
   return s;
 }
 

@@ -42,8 +42,8 @@ bool Digits(std::string_view s, std::size_t pos, std::size_t n, unsigned* out) {
 }
 
 std::optional<int64_t> FastPath(std::string_view s) {
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || s.back() != 'Z') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s.back() != 'Z') {
     return std::nullopt;
   }
   unsigned y, mo, d, h, mi, sec;

@@ -1,10 +1,9 @@
 // `kaudit simulate` as people and scripts run it: its per-event levels agree with `kaudit eval`
 // on the same events, every input form (file, several files, gzip, stdin, profiles), the output
 // formats, and exit codes for bad usage and bad input.
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -121,10 +120,10 @@ TEST_F(SimulateCliTest, GzipSeveralFilesAndStdinGiveTheSameTotals) {
   Spit(dir_ / "audit-old.log", all.substr(0, half));
   Spit(dir_ / "audit.log", all.substr(half));
   ASSERT_EQ(std::system(("gzip " + P("audit-old.log")).c_str()), 0);
-  Result plain = Run("simulate --policy " + P("policy.yaml") + " --log " + events_ +
-                     " --format json");
-  Result split = Run("simulate --policy " + P("policy.yaml") + " --log " +
-                     P("audit-old.log.gz") + " " + P("audit.log") + " --format json");
+  Result plain =
+      Run("simulate --policy " + P("policy.yaml") + " --log " + events_ + " --format json");
+  Result split = Run("simulate --policy " + P("policy.yaml") + " --log " + P("audit-old.log.gz") +
+                     " " + P("audit.log") + " --format json");
   Result piped = Run("simulate --policy " + P("policy.yaml") + " --log - --format json", events_);
   ASSERT_EQ(plain.code, 0) << plain.err;
   ASSERT_EQ(split.code, 0) << split.err;
@@ -147,8 +146,8 @@ TEST_F(SimulateCliTest, TableAndMarkdownReports) {
   EXPECT_THAT(table.out, HasSubstr("Disk budget 10.0 GiB"));
   EXPECT_THAT(table.out, HasSubstr("Why user \"system:kube-proxy\" gets its levels"));
   EXPECT_THAT(table.out, HasSubstr("None: users=system:kube-proxy"));
-  Result md = Run("simulate --policy " + P("policy.yaml") + " --log " + events_ +
-                  " --format markdown");
+  Result md =
+      Run("simulate --policy " + P("policy.yaml") + " --log " + events_ + " --format markdown");
   ASSERT_EQ(md.code, 0) << md.err;
   EXPECT_THAT(md.out, HasSubstr("### Totals"));
   EXPECT_THAT(md.out, HasSubstr("|---"));
