@@ -181,7 +181,7 @@ TEST_F(SimulateCliTest, UsageErrorsExitTwo) {
       {"simulate" + pol, "--log"},
       {"simulate" + pol + log + " --format xml", "\"xml\" is not one of table, json, markdown"},
       {"simulate" + pol + log + " --disk-budget lots", "--disk-budget: \"lots\" is not a size"},
-      {"simulate --policy -" + " --log -", "standard input"},
+      {"simulate --policy - --log -", "standard input"},
   };
   for (const Case& c : cases) {
     Result r = Run(c.args);
