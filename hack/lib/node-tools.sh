@@ -1,4 +1,4 @@
-# npm packages for the packaging tests (tests/packaging/validate.js), installed into .tools/node
+# npm packages for the packaging tests (tests/packaging/packaging.js), installed into .tools/node
 # (gitignored) by hack/setup.sh. Sourced; defines kaudit_install_node_tools. Idempotent and quiet
 # when done; exact versions.
 #
@@ -7,7 +7,7 @@
 #                       1.30 (it has ImageVolumeSource and LinuxContainerUser, new in 1.31) merged
 #                       over older releases; 4.3.0-4.4.2 generate from 1.27.1. No release
 #                       generates from 1.29 or 1.30 exactly, so the nearest newer one is used,
-#                       and validate.js refuses apiVersions that 1.30 does not serve.
+#                       and packaging.js refuses apiVersions that 1.30 does not serve.
 #   @kubernetes-models/prometheus-operator   the ServiceMonitor schema
 #   yaml                the YAML parser (YAML 1.2, multi-document)
 #   ajv                 JSON Schema validator for the AuditProfile CRD's openAPIV3Schema
