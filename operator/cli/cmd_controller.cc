@@ -29,7 +29,7 @@ struct ControllerFlags {
   std::string metrics_bind = ":8080", health_bind = ":8081";
   std::string log_format = "text", log_level = "info";
   std::string allowed_log_root = std::string(policy::kDefaultAllowedLogRoot);
-  std::string node_stale_after = "2m", resync = "5m";
+  std::string node_stale_after = "2m", resync = "5m", uninstall_grace = "1m";
   bool unsafe_no_locked_preamble = false;
   std::string identity;
   double kube_qps = 20;
@@ -76,6 +76,9 @@ StatusOr<controller::ManagerOptions> MakeOptions(const ControllerFlags& f) {
   StatusOr<std::chrono::milliseconds> resync = Millis("--resync-period", f.resync);
   if (!resync.ok()) return resync.status();
   o.reconciler.plan.resync = *resync;
+  StatusOr<std::chrono::milliseconds> grace = Millis("--uninstall-grace", f.uninstall_grace);
+  if (!grace.ok()) return grace.status();
+  o.reconciler.plan.uninstall_grace = *grace;
   return o;
 }
 
@@ -169,6 +172,9 @@ void RegisterController(CLI::App& app, Context& ctx) {
   cmd->add_option("--node-stale-after", f->node_stale_after,
                   "a node whose agent has not reported for this long is left out (default 2m)");
   cmd->add_option("--resync-period", f->resync, "reconcile at least this often (default 5m)");
+  cmd->add_option("--uninstall-grace", f->uninstall_grace,
+                  "a kaudit-uninstall ConfigMap found at start and not renewed for this long is "
+                  "a leftover and is deleted (default 1m)");
   cmd->add_flag("--unsafe-no-locked-preamble", f->unsafe_no_locked_preamble,
                 "UNSAFE: leave out the locked preamble that keeps Secrets out of the audit log "
                 "and logs every AuditProfile change");

@@ -170,7 +170,8 @@ const Json* FindIn(const Json& arr, const char* key, const std::string& value) {
 void TransitionEvents(const std::vector<ProfileEval>& evals, const Outcome& o,
                       std::size_t max_targets, PlanResult* res) {
   for (const ProfileEval& e : evals) {
-    if (e.profile) continue;
+    // Under an uninstall every profile reports Uninstalling, not InvalidSpec.
+    if (e.profile || o.uninstall) continue;
     const Json conds = e.object->status().value("conditions", Json());
     const Json* ready = FindIn(conds, "type", "Ready");
     bool reported = ready && ready->value("reason", "") == "InvalidSpec" &&
@@ -244,17 +245,32 @@ PlanResult Plan(const World& world, const PlanOptions& opts) {
   }
   Outcome o;
   std::optional<policy::RenderedConfig> rendered;
-  if (world.profiles.empty()) {
+  if (world.uninstall) {
+    // Nothing is rendered or stored: the profiles stay, but none of them is applied.
+    o.revision = std::string(kNone);
+    o.uninstall = &*world.uninstall;
+    o.uninstall_where = world.namespace_name + "/" + std::string(kUninstallName);
+    o.uninstall_grace = opts.uninstall_grace;
+  } else if (world.profiles.empty()) {
     o.revision = std::string(kNone);
   } else if (res.invalid_profiles.size() < world.profiles.size()) {
     rendered = RenderValid(world, opts, evals, &o);
   }
   RolloutDecision decision;
   if (!o.revision.empty()) {
-    decision = internal::DecideRollout(world, o.revision, !o.paused_by.empty(), retry, opts);
+    // An uninstall overrides spec.rollout.paused (the newer, explicit wish), but a request not
+    // yet trusted freezes the rollout: nothing moves either way until it is renewed or removed.
+    bool frozen = o.uninstall ? !o.uninstall->live : !o.paused_by.empty();
+    decision = internal::DecideRollout(world, o.revision, frozen, retry, opts);
     o.rollout = &decision;
+    if (!world.uninstall) {
+      decision.next.uninstall.clear();
+    } else if (world.uninstall->live) {
+      decision.next.uninstall = world.uninstall->uid;  // the acknowledgement the command awaits
+    }
     const RolloutState& cur = world.rollout;
-    if (decision.next.targets != cur.targets || decision.next.halt != cur.halt) {
+    if (decision.next.targets != cur.targets || decision.next.halt != cur.halt ||
+        decision.next.uninstall != cur.uninstall) {
       res.rollout = decision.next;
     }
     for (const internal::NodeView& n : decision.nodes) {
@@ -283,7 +299,8 @@ PlanResult Plan(const World& world, const PlanOptions& opts) {
                 std::to_string(decision.nodes.size()) +
                 (decision.moved.empty() ? "" : " moved=" + decision.moved) +
                 (decision.next.halt ? " halted-on=" + decision.next.halt->node : "") +
-                (o.blocked_profile.empty() ? "" : " blocked-by=" + o.blocked_profile);
+                (o.blocked_profile.empty() ? "" : " blocked-by=" + o.blocked_profile) +
+                (!o.uninstall ? "" : o.uninstall->live ? " uninstall=live" : " uninstall=pending");
   return res;
 }
 

@@ -14,6 +14,9 @@
 //   - every profile's status (observedGeneration, conditions, revision, nodes, warnings), and
 //     whether it changed;
 //   - events, and when to look again (next expiresAt, the next heartbeat going stale, a resync).
+// While an uninstall is requested (world.uninstall), the desired state is "none" on every node
+// whatever the profiles say; the rollout is the same node-by-node one, frozen while the request
+// is not yet trusted (uninstall.h), and every profile's status says Uninstalling.
 // Applying the result is the I/O shell's job (reconciler.h). Plan never reads a clock: world.now.
 //
 // Thread safety: pure function.
@@ -45,6 +48,9 @@ struct PlanOptions {
   // composition order), so a cluster with hundreds of profiles does not spend its API budget on
   // events.
   std::size_t max_event_profiles = 10;
+  // How long a kaudit-uninstall ConfigMap found at start may go without a renewal before it is
+  // taken for a leftover and deleted (uninstall.h). Well above kUninstallRenewEvery.
+  Duration uninstall_grace = std::chrono::minutes(1);
 };
 
 // A revision to store: whole objects, ready for Create. The Secret is created first, so a

@@ -82,6 +82,9 @@ struct Outcome {
   std::string blocked_message;
   std::vector<std::string> paused_by;
   const RolloutDecision* rollout = nullptr;
+  const UninstallRequest* uninstall = nullptr;  // set while an uninstall is requested
+  std::string uninstall_where;                  // "<ns>/kaudit-uninstall"
+  Duration uninstall_grace{};
 };
 
 Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now);

@@ -97,6 +97,56 @@ std::vector<Cond> RolloutConds(const Outcome& o) {
           degraded};
 }
 
+// Every profile while kaudit-uninstall is honoured: none of them is applied, and a person
+// must be able to tell why auditing is going away and how to stop it.
+std::vector<Cond> UninstallConds(const Outcome& o) {
+  const RolloutDecision& r = *o.rollout;
+  const UninstallRequest& u = *o.uninstall;
+  std::string head = "kaudit is being uninstalled (ConfigMap " + o.uninstall_where +
+                     (u.requested_by.empty() ? "" : ", requested by " + u.requested_by) +
+                     (u.requested_at.empty() ? "" : " at " + u.requested_at) +
+                     "): this profile is not applied; ";
+  std::string cancel = ". To cancel, delete ConfigMap " + o.uninstall_where;
+  std::string done = std::to_string(r.done) + "/" + std::to_string(r.nodes.size()) +
+                     " control-plane nodes without kaudit auditing";
+  Cond degraded{"Degraded", "False", "AsExpected", "no node has rolled back"};
+  if (!u.live) {
+    std::string msg = head + "the request was there before this controller started and has "
+                      "not been renewed since, so the rollout is frozen: a running `kaudit "
+                      "uninstall` renews it within " +
+                      policy::FormatGoDuration(kUninstallRenewEvery) +
+                      "; otherwise it is left over from an earlier installation and is deleted "
+                      "after " + policy::FormatGoDuration(o.uninstall_grace) + "; " + done;
+    return {{"Ready", "False", "Uninstalling", msg},
+            {"Progressing", "False", "Uninstalling", msg}, degraded};
+  }
+  if (r.phase == RolloutPhase::kHalted) {
+    std::vector<Cond> c = RolloutConds(o);
+    for (Cond& x : c) {
+      if (x.type != "Progressing") x.message = head + x.message;
+    }
+    return c;
+  }
+  if (r.phase == RolloutPhase::kNoNodes) {
+    std::string msg = head + "no control-plane node runs a kaudit agent that reported within "
+                      "--node-stale-after, so there is nothing to revert" + StaleNote(r) + cancel;
+    return {{"Ready", "False", "Uninstalling", msg},
+            {"Progressing", "False", "Uninstalling", msg}, degraded};
+  }
+  if (r.phase == RolloutPhase::kComplete) {
+    std::string msg = head + "no kaudit auditing is left on all " +
+                      std::to_string(r.nodes.size()) + " control-plane node(s)" + StaleNote(r) +
+                      cancel;
+    return {{"Ready", "False", "Uninstalling", msg},
+            {"Progressing", "False", "Uninstalling", msg}, degraded};
+  }
+  std::string msg = head + "removing kaudit's audit settings one node at a time: " + done +
+                    (r.busy_node.empty() ? "" : "; updating node " + r.busy_node) + StaleNote(r) +
+                    cancel;
+  return {{"Ready", "False", "Uninstalling", msg}, {"Progressing", "True", "Uninstalling", msg},
+          degraded};
+}
+
 Json NodesJson(const RolloutDecision& r, SystemTime now) {
   Json nodes = Json::array();
   for (const NodeView& n : r.nodes) {
@@ -120,7 +170,10 @@ Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now) {
   Json st = Json::object();
   if (p.object) st["observedGeneration"] = p.object->generation();
   std::vector<Cond> conds;
-  if (!p.profile) {
+  if (o.uninstall && o.rollout) {
+    conds = UninstallConds(o);
+    st["revision"] = o.revision;
+  } else if (!p.profile) {
     conds = InvalidConds(p);
   } else if (!o.blocked_profile.empty()) {
     conds = BlockedConds(p, o);
@@ -128,7 +181,7 @@ Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now) {
     conds = RolloutConds(o);
     st["revision"] = o.revision;
   }
-  if (o.rollout && p.profile) {
+  if (o.rollout && (p.profile || o.uninstall)) {
     st["nodes"] = NodesJson(*o.rollout, now);
     st["nodesSummary"] = std::to_string(o.rollout->done) + "/" +
                          std::to_string(o.rollout->nodes.size());
@@ -205,7 +258,9 @@ std::vector<EventSpec> RolloutEvents(const std::vector<ProfileEval>& profiles, c
     }
     for (const std::string& t : targets) out.push_back({type, reason, "Rollout", note, "AuditProfile", t});
   };
-  std::string what = o.revision == kNone ? "no kaudit auditing (revert)" : "revision " + o.revision;
+  std::string what = o.uninstall          ? "no kaudit auditing (uninstall)"
+                     : o.revision == kNone ? "no kaudit auditing (revert)"
+                                           : "revision " + o.revision;
   if (r.retried) add("Normal", "RolloutRetried", "retry requested through kaudit.io/retry: " + what);
   if (r.halted_now) {
     const HaltRecord& h = *r.next.halt;

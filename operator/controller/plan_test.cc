@@ -176,7 +176,7 @@ TEST_F(PlanTest, FirstRolloutMovesOneNodeAtATime) {
 TEST_F(PlanTest, UnhealthyNodesGoFirst) {
   std::string old = "0123456789";
   world_.revisions.push_back({old, kNow - 1h, true, false});
-  world_.rollout = {true, {{"cp1", old}, {"cp2", old}, {"cp3", old}}, std::nullopt};
+  world_.rollout = {true, {{"cp1", old}, {"cp2", old}, {"cp3", old}}, std::nullopt, ""};
   AgentDone("cp1", old);
   AgentDone("cp3", old);
   AgentDone("cp2", old);
@@ -189,7 +189,7 @@ TEST_F(PlanTest, UnhealthyNodesGoFirst) {
 TEST_F(PlanTest, WaitsForAnyNodeMidApplyEvenOnAnOldTarget) {
   std::string rev = Desired();
   std::string old = "0123456789";
-  world_.rollout = {true, {{"cp1", old}}, std::nullopt};
+  world_.rollout = {true, {{"cp1", old}}, std::nullopt, ""};
   world_.node_states["cp1"] = State("cp1", "", old, std::string(kPhaseWaitingHealthy));
   PlanResult r = Step();
   EXPECT_FALSE(r.rollout.has_value());
@@ -316,7 +316,7 @@ TEST_F(PlanTest, PausedFreezesTheRollout) {
 TEST_F(PlanTest, DeletingEveryProfileRevertsNodeByNode) {
   std::string rev = "0123456789";
   world_.profiles.clear();
-  world_.rollout = {true, {{"cp1", rev}, {"cp2", rev}}, std::nullopt};
+  world_.rollout = {true, {{"cp1", rev}, {"cp2", rev}}, std::nullopt, ""};
   AgentDone("cp1", rev);
   AgentDone("cp2", rev);
   // cp3 never had kaudit: nothing to revert there.
@@ -354,7 +354,7 @@ TEST_F(PlanTest, InvalidProfileIsReportedAndLeftOut) {
 
 TEST_F(PlanTest, OnlyInvalidProfilesChangeNothingOnNodes) {
   std::string rev = "0123456789";
-  world_.rollout = {true, {{"cp1", rev}}, std::nullopt};
+  world_.rollout = {true, {{"cp1", rev}}, std::nullopt, ""};
   world_.profiles = {{Profile("broken", {{"preset", "Loud"}})}};
   PlanResult r = Step();
   EXPECT_EQ(r.desired_revision, "");
@@ -465,7 +465,7 @@ TEST_F(PlanTest, PruneKeepsTenNewestPlusAnyNodeReference) {
   }
   // aaaaaaaa00 is the oldest but a node falls back to it; aaaaaaaa01 is a node's target.
   world_.node_states["cp1"].last_known_good = "aaaaaaaa00";
-  world_.rollout = {true, {{"cp2", "aaaaaaaa01"}}, std::nullopt};
+  world_.rollout = {true, {{"cp2", "aaaaaaaa01"}}, std::nullopt, ""};
   PlanResult r = Plan(world_, opts_);
   // 15 stored: keep the 10 newest (05..14) and 00, 01: prune 02, 03, 04.
   EXPECT_EQ(r.prune_configmaps, (std::vector<std::string>{"kaudit-rev-aaaaaaaa02",

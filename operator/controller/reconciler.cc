@@ -47,6 +47,8 @@ World Reconciler::Observe() const {
     std::string name = NameOf(*cm);
     if (name == kRolloutName) {
       w.rollout = RolloutFromConfigMap(*cm);
+    } else if (name == kUninstallName) {
+      w.uninstall = UninstallFromConfigMap(*cm);
     } else if (name.rfind(kNodeStatePrefix, 0) == 0) {
       StatusOr<NodeState> s = NodeStateFromConfigMap(*cm);
       if (s.ok()) {
@@ -107,12 +109,57 @@ StatusOr<Duration> Reconciler::ReconcileOnce() {
                         [&](const ProfileObject& p) { return p.name() == e.first; });
   });
   Overlay(&world);
+  StatusOr<std::optional<Duration>> recheck = ReviewUninstall(&world);
+  if (!recheck.ok()) return recheck.status();
   PlanResult plan = Plan(world, opts_.plan);
   Status st = Apply(plan);
   UpdateMetrics(world, plan);
   if (!st.ok()) return st;
   spdlog::debug("reconciled: {}", plan.summary);
-  return plan.requeue_after.value_or(opts_.plan.resync);
+  Duration next = plan.requeue_after.value_or(opts_.plan.resync);
+  if (*recheck) next = std::min(next, std::max<Duration>(**recheck, std::chrono::milliseconds(100)));
+  return next;
+}
+
+StatusOr<std::optional<Duration>> Reconciler::ReviewUninstall(World* world) {
+  UninstallTracker::Result r =
+      uninstall_.Observe(world->uninstall, std::chrono::steady_clock::now(), opts_.plan.uninstall_grace);
+  switch (r.verdict) {
+    case UninstallTracker::Verdict::kAbsent:
+      return std::optional<Duration>();
+    case UninstallTracker::Verdict::kLive:
+      world->uninstall->live = true;
+      return std::optional<Duration>();
+    case UninstallTracker::Verdict::kPending:
+      world->uninstall->live = false;
+      return r.recheck_in;
+    case UninstallTracker::Verdict::kStale:
+      break;
+  }
+  // Not renewed within the grace period: nobody is uninstalling. It is left over (an earlier
+  // installation's, or an uninstall that gave up), and must not keep this one disabled.
+  const std::string name(kUninstallName);
+  kube::DeleteOptions del;
+  del.precondition_uid = world->uninstall->uid;  // never a newer request made meanwhile
+  Status s = client_->Delete(kube::resources::ConfigMaps(), opts_.namespace_name, name, del);
+  if (!s.ok() && !kube::IsNotFound(s) && !kube::IsConflict(s)) {
+    return s.WithContext("deleting the stale ConfigMap " + name);
+  }
+  std::string note = "deleted ConfigMap " + name + " (uninstall requested" +
+                     (world->uninstall->requested_at.empty() ? "" : " at " + world->uninstall->requested_at) +
+                     "): it was there when this controller started and was not renewed within " +
+                     policy::FormatGoDuration(opts_.plan.uninstall_grace) +
+                     ", so no `kaudit uninstall` is waiting for it; the AuditProfiles apply again";
+  spdlog::warn("{}", note);
+  if (events_) {
+    Json regarding = {{"apiVersion", "v1"},
+                      {"kind", "ConfigMap"},
+                      {"metadata", {{"name", name}, {"namespace", opts_.namespace_name},
+                                    {"uid", world->uninstall->uid}}}};
+    events_->Record(regarding, "Warning", "StaleUninstallRemoved", "Cleanup", note);
+  }
+  world->uninstall.reset();
+  return std::optional<Duration>();
 }
 
 Status Reconciler::Apply(const PlanResult& plan) {
@@ -163,6 +210,11 @@ Status Reconciler::WriteRollout(const RolloutState& next) {
     ann[std::string(kAnnotationHalted)] = EncodeHaltRecord(*next.halt);
   } else {
     ann.erase(std::string(kAnnotationHalted));
+  }
+  if (!next.uninstall.empty()) {
+    ann[std::string(kAnnotationUninstall)] = next.uninstall;
+  } else {
+    ann.erase(std::string(kAnnotationUninstall));
   }
   StatusOr<Json> r = cur ? client_->Update(kube::resources::ConfigMaps(), cm)
                          : client_->Create(kube::resources::ConfigMaps(), opts_.namespace_name, cm);

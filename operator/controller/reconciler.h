@@ -2,7 +2,8 @@
 // (plan.h) what to do, and does it against the API server, in an order that is safe to stop at
 // any point: webhook Secret, then revision ConfigMap (so a revision ConfigMap always has its
 // Secret), then kaudit-rollout, then profile statuses (status subresource, only when changed),
-// then pruning, then events (best effort, never failing the pass).
+// then pruning, then events (best effort, never failing the pass). Before planning, a
+// kaudit-uninstall ConfigMap left over from an earlier installation is deleted (uninstall.h).
 //
 // Writes carry the resourceVersion the cache showed, so a decision made on a stale view loses
 // with 409 Conflict and the pass is retried (requeued with backoff) on a fresher view: that is
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "controller/plan.h"
+#include "controller/uninstall.h"
 #include "kube/client.h"
 #include "kube/events.h"
 #include "kube/informer.h"
@@ -60,6 +62,9 @@ class Reconciler {
   Status Prune(const PlanResult& plan);
   void RecordEvents(const PlanResult& plan);
   void UpdateMetrics(const World& world, const PlanResult& plan);
+  // Decides whether world->uninstall is honoured (uninstall.h); deletes a stale marker. Returns
+  // when to look again for a marker still on probation.
+  StatusOr<std::optional<Duration>> ReviewUninstall(World* world);
 
   // Read-your-writes: what this process last wrote, and the resourceVersion it wrote over. While
   // a cache still shows that resourceVersion, it has not seen the write yet, and the write is
@@ -73,6 +78,7 @@ class Reconciler {
 
   std::map<std::string, Written> written_status_;  // by profile name
   std::optional<Written> written_rollout_;
+  UninstallTracker uninstall_;
   kube::Client* const client_;
   const Caches caches_;
   kube::EventRecorder* const events_;

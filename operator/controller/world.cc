@@ -105,7 +105,19 @@ RolloutState RolloutFromConfigMap(const Json& cm) {
   std::string halt =
       StringAt(Member(Member(cm, "metadata"), "annotations"), std::string(kAnnotationHalted).c_str());
   if (!halt.empty()) r.halt = DecodeHaltRecord(halt);
+  r.uninstall = StringAt(Member(Member(cm, "metadata"), "annotations"),
+                         std::string(kAnnotationUninstall).c_str());
   return r;
+}
+
+UninstallRequest UninstallFromConfigMap(const Json& cm) {
+  const Json& md = Member(cm, "metadata");
+  UninstallRequest u;
+  u.uid = StringAt(md, "uid");
+  u.renewed = StringAt(Member(md, "annotations"), std::string(kAnnotationUninstallRenewed).c_str());
+  u.requested_by = StringAt(Member(cm, "data"), "requestedBy");
+  u.requested_at = StringAt(Member(cm, "data"), "requestedAt");
+  return u;
 }
 
 void AddStoredRevision(const Json& obj, bool is_secret, std::vector<StoredRevision>* revs) {

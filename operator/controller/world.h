@@ -7,6 +7,7 @@
 //   kaudit-rev-<rev>-webhook  Secret, immutable: webhook.kubeconfig
 //   kaudit-rollout            ConfigMap: data <node> = <revision> | "none"
 //   kaudit-node-<node>        ConfigMap written by the agent: state.json
+//   kaudit-uninstall          ConfigMap written by `kaudit uninstall`: roll out "none" everywhere
 //
 // Thread safety: plain data and pure functions.
 #pragma once
@@ -32,6 +33,9 @@ inline constexpr std::string_view kWebhookSuffix = "-webhook";
 inline constexpr std::string_view kRolloutName = "kaudit-rollout";
 inline constexpr std::string_view kNodeStatePrefix = "kaudit-node-";
 inline constexpr std::string_view kNone = "none";  // rollout value: no kaudit auditing
+// The uninstall request (docs/operations.md "Uninstalling"): while the controller honours it, the
+// desired state of every node is "none", whatever the AuditProfiles say.
+inline constexpr std::string_view kUninstallName = "kaudit-uninstall";
 
 inline constexpr std::string_view kLabelManagedBy = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kLabelComponent = "kaudit.io/component";
@@ -42,6 +46,14 @@ inline constexpr std::string_view kAnnotationRetry = "kaudit.io/retry";
 inline constexpr std::string_view kAnnotationHalted = "kaudit.io/halted";
 // On a revision ConfigMap: spec.rollout.healthTimeout in seconds, for the agent.
 inline constexpr std::string_view kAnnotationHealthTimeout = "kaudit.io/health-timeout-seconds";
+// On kaudit-uninstall: rewritten by the waiting `kaudit uninstall` every kUninstallRenewEvery.
+// The controller only compares its values (a change means someone is waiting), never its time.
+inline constexpr std::string_view kAnnotationUninstallRenewed = "kaudit.io/uninstall-renewed";
+// On kaudit-rollout: the uid of the kaudit-uninstall ConfigMap whose "none" these targets carry
+// out; `kaudit uninstall` waits for it, so it never counts nodes the controller has not yet
+// planned under its request.
+inline constexpr std::string_view kAnnotationUninstall = "kaudit.io/uninstall";
+inline constexpr std::chrono::seconds kUninstallRenewEvery{10};
 inline constexpr std::string_view kControlPlaneLabel = "node-role.kubernetes.io/control-plane";
 
 // Agent phases (state.json "phase").
@@ -107,6 +119,20 @@ struct RolloutState {
   bool exists = false;
   std::map<std::string, std::string> targets;  // node -> revision | "none"
   std::optional<HaltRecord> halt;
+  std::string uninstall;  // kaudit.io/uninstall: the marker uid honoured, "" when none
+};
+
+// The kaudit-uninstall ConfigMap as observed, and whether this controller honours it.
+struct UninstallRequest {
+  std::string uid;
+  std::string renewed;       // kaudit.io/uninstall-renewed
+  std::string requested_by;  // data.requestedBy
+  std::string requested_at;  // data.requestedAt
+  // Live: created or renewed while this controller watched, so somebody is uninstalling now.
+  // Not live: it was there when this controller started and has not been renewed since; it may
+  // be left over from an earlier installation, so the rollout is frozen until it is renewed (then
+  // live) or the grace period ends (then the controller deletes it).
+  bool live = false;
 };
 
 struct ControlPlaneNode {
@@ -125,11 +151,13 @@ struct World {
   RolloutState rollout;
   std::vector<ControlPlaneNode> nodes;
   std::map<std::string, NodeState> node_states;  // by node name, fresh or not
+  std::optional<UninstallRequest> uninstall;      // kaudit-uninstall, when it exists
 };
 
 // Conversions from API objects (JSON as the API server sends them).
 StatusOr<NodeState> NodeStateFromConfigMap(const Json& cm);
 RolloutState RolloutFromConfigMap(const Json& cm);
+UninstallRequest UninstallFromConfigMap(const Json& cm);  // live is left false
 // Adds a kaudit-rev-* ConfigMap or Secret to revs (ignores other names).
 void AddStoredRevision(const Json& obj, bool is_secret, std::vector<StoredRevision>* revs);
 // Decoded Secret data (base64 values; undecodable keys are left out).
