@@ -217,7 +217,15 @@ Status HostFs::RemoveTreeReal(const std::string& real) const {
 Status HostFs::RemoveTree(std::string_view host_path) const {
   auto real = Resolve(host_path);
   if (!real.ok()) return real.status();
-  return RemoveTreeReal(*real);
+  Status st = RemoveTreeReal(*real);
+  // The folder itself may be a mount point: the agent pod mounts /etc/kubernetes/kaudit from the
+  // host, and rmdir of a mount point fails with EBUSY. Once it is empty, that is as removed as
+  // it can be from inside the mount (the empty folder stays on the host).
+  if (st.code() == StatusCode::kFailedPrecondition) {
+    auto left = env_->ListDir(*real);
+    if (left.ok() && left->empty()) return Status::Ok();
+  }
+  return st;
 }
 
 }  // namespace kaudit::hostfs

@@ -50,7 +50,8 @@ class HostFs {
   // renames it into place; always removes a leftover temporary file. True when it restored.
   StatusOr<bool> RecoverTemp(std::string_view host_path, std::string_view expected) const;
   Status Remove(std::string_view host_path) const;
-  // Removes a directory tree (no symlinks are followed).
+  // Removes a directory tree (no symlinks are followed). A directory that cannot go because it
+  // is a mount point (EBUSY) is emptied and left in place.
   Status RemoveTree(std::string_view host_path) const;
 
   // ".kube-apiserver.yaml.kaudit-tmp" for "/etc/kubernetes/manifests/kube-apiserver.yaml".

@@ -117,6 +117,26 @@ TEST(HostFs, WriteErrorsLeaveTheFileUntouched) {
   EXPECT_EQ(h.AtomicWrite(kManifest, "new\n", 0600).code(), StatusCode::kResourceExhausted);
 }
 
+// In the agent pod /etc/kubernetes/kaudit is a hostPath mount, and rmdir of a mount point fails
+// with EBUSY: the tree is emptied and that counts as removed. Other failures still fail.
+TEST(HostFs, RemoveTreeOfAMountPointEmptiesIt) {
+  TempRoot root;
+  root.Write("/etc/kubernetes/kaudit/policies/abc.yaml", "p\n");
+  {
+    FaultEnv env(PosixEnv());
+    env.FailAt(3, EBUSY);  // remove abc.yaml, rmdir policies, rmdir kaudit (the mount point)
+    HostFs h(&env, root.path());
+    EXPECT_TRUE(h.RemoveTree("/etc/kubernetes/kaudit").ok());
+    EXPECT_FALSE(root.Exists("/etc/kubernetes/kaudit/policies"));
+    EXPECT_TRUE(root.Exists("/etc/kubernetes/kaudit"));
+  }
+  root.Write("/etc/kubernetes/kaudit/policies/abc.yaml", "p\n");
+  FaultEnv env(PosixEnv());
+  env.FailAt(1, EBUSY);  // a file that cannot go: the tree is not empty, the error stands
+  HostFs h(&env, root.path());
+  EXPECT_FALSE(h.RemoveTree("/etc/kubernetes/kaudit").ok());
+}
+
 TEST(HostFs, CrashAtEveryStepLeavesOldOrNewNeverPartial) {
   for (int at = 1; at <= 4; ++at) {
     TempRoot root;

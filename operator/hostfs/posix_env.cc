@@ -180,6 +180,8 @@ Status ErrnoStatus(int err, std::string_view op, const std::string& path) {
     case ENOSPC:
     case EDQUOT:
       return Status::ResourceExhausted(msg);
+    case EBUSY:  // e.g. rmdir of a mount point
+      return Status::FailedPrecondition(msg);
     default:
       return Status::Internal(msg);
   }
