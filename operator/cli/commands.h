@@ -24,5 +24,6 @@ void RegisterNode(CLI::App& app, Context& ctx);
 void RegisterSimulate(CLI::App& app, Context& ctx);
 void RegisterController(CLI::App& app, Context& ctx);
 void RegisterAgent(CLI::App& app, Context& ctx);
+void RegisterUninstall(CLI::App& app, Context& ctx);
 
 }  // namespace kaudit::cli

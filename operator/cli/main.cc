@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   kaudit::cli::RegisterSimulate(app, ctx);
   kaudit::cli::RegisterController(app, ctx);
   kaudit::cli::RegisterAgent(app, ctx);
+  kaudit::cli::RegisterUninstall(app, ctx);
 
   try {
     app.parse(argc, argv);
