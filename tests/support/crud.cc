@@ -133,6 +133,46 @@ std::optional<Reply> ListVersion(const HttpRequest& req, const Store& store, uin
   return std::nullopt;
 }
 
+// RBAC objects as kube-apiserver validates them: names are path segments (system:discovery is
+// valid), a binding's roleRef names a Role or ClusterRole (a ClusterRoleBinding only a
+// ClusterRole) and cannot change, subjects have a kind and a name.
+std::optional<Reply> AdmitRbac(const Call& c, const Json& obj, const Json* old) {
+  std::string name = obj["metadata"].value("name", "");
+  if (name.empty()) return Invalid(c, name, "metadata.name", "Required value: name or generateName is required");
+  if (name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('%') != std::string::npos) {
+    return Invalid(c, name, "metadata.name",
+                   "Invalid value: \"" + name + "\": may not be '.' or '..' or contain '/' or '%'");
+  }
+  if (c.info.resource != "rolebindings" && c.info.resource != "clusterrolebindings") return std::nullopt;
+  const Json ref = obj.value("roleRef", Json::object());
+  std::string kind = ref.value("kind", "");
+  bool cluster = c.info.resource == "clusterrolebindings";
+  if (kind != "ClusterRole" && (cluster || kind != "Role")) {
+    return Invalid(c, name, "roleRef.kind",
+                   "Unsupported value: \"" + kind + "\": supported values: " +
+                       (cluster ? "\"ClusterRole\"" : "\"Role\", \"ClusterRole\""));
+  }
+  if (ref.value("name", "").empty()) return Invalid(c, name, "roleRef.name", "Required value");
+  if (ref.value("apiGroup", "") != "rbac.authorization.k8s.io") {
+    return Invalid(c, name, "roleRef.apiGroup",
+                   "Unsupported value: \"" + ref.value("apiGroup", "") +
+                       "\": supported values: \"rbac.authorization.k8s.io\"");
+  }
+  if (old && old->value("roleRef", Json::object()) != ref) {
+    return Invalid(c, name, "roleRef", "Invalid value: cannot change roleRef");
+  }
+  for (const auto& s : obj.value("subjects", Json::array())) {
+    if (s.value("name", "").empty()) return Invalid(c, name, "subjects[].name", "Required value");
+    std::string k = s.value("kind", "");
+    if (k != "User" && k != "Group" && k != "ServiceAccount") {
+      return Invalid(c, name, "subjects[].kind",
+                     "Unsupported value: \"" + k + "\": supported values: \"Group\", \"ServiceAccount\", \"User\"");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Reply Emulator::Impl::Get(const Call& c) {
@@ -206,7 +246,11 @@ std::optional<Reply> Emulator::Impl::Admit(const Call& c, Json* obj, const Json*
   Json& md = (*obj)["metadata"];
   std::string name = md.value("name", "");
   std::string why;
-  if (!ValidName(name, &why)) return Invalid(c, name, "metadata.name", "Invalid value: \"" + name + "\": " + why);
+  if (c.info.group == "rbac.authorization.k8s.io") {
+    if (auto bad = AdmitRbac(c, *obj, old)) return bad;
+  } else if (!ValidName(name, &why)) {
+    return Invalid(c, name, "metadata.name", "Invalid value: \"" + name + "\": " + why);
+  }
   if (c.info.resource == "configmaps" && obj->contains("data")) {
     if (!(*obj)["data"].is_object()) return Invalid(c, name, "data", "must be a map of strings");
     for (auto& [k, v] : (*obj)["data"].items()) {

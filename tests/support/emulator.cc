@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -154,6 +155,14 @@ Status Emulator::Impl::Start() {
                   {"status", {{"phase", "Active"}}}};
       store_.PutLocked("/namespaces", ns, obj);
     }
+    if (rbac_mode()) {
+      for (auto& [resource, obj] : rbac::BootstrapPolicy()) {
+        obj["metadata"]["uid"] = RandomUid();
+        obj["metadata"]["creationTimestamp"] = NowRfc3339();
+        std::string name = obj["metadata"]["name"];
+        store_.PutLocked("rbac.authorization.k8s.io/" + resource, name, obj);
+      }
+    }
     seeded_ = true;
   }
   {
@@ -206,6 +215,38 @@ bool Emulator::Impl::Allowed(const Call& c) {
     }
   }
   return true;
+}
+
+rbac::Decision Emulator::Impl::AuthorizeLocked(const rbac::Attributes& a, const Call& c) {
+  static const std::string kGroup = "rbac.authorization.k8s.io/";
+  rbac::PolicySource p;
+  p.cluster_role = [this](const std::string& name) {
+    return store_.GetLocked(kGroup + "clusterroles", name);
+  };
+  p.role = [this](const std::string& ns, const std::string& name) {
+    return store_.GetLocked(kGroup + "roles", KeyOf(ns, name));
+  };
+  p.cluster_role_bindings = [this] { return store_.ListLocked(kGroup + "clusterrolebindings", ""); };
+  p.role_bindings = [this](const std::string& ns) {
+    return store_.ListLocked(kGroup + "rolebindings", ns);
+  };
+  return rbac::Authorize(a, rbac::UserInfo{c.user, c.groups}, p);
+}
+
+bool Emulator::Impl::Authorized(const HttpRequest& req, const Call& c, Reply* out) {
+  if (!rbac_mode()) return true;
+  rbac::UserInfo user{c.user, c.groups};
+  rbac::Attributes a = rbac::RequestAttributes(req.method, req.path, req.query);
+  rbac::Decision d;
+  if (req.path.rfind("/_emulator/", 0) == 0) {
+    d.allowed = std::find(c.groups.begin(), c.groups.end(), "system:masters") != c.groups.end();
+  } else {
+    auto lock = store_.Lock();
+    d = AuthorizeLocked(a, c);
+  }
+  if (d.allowed) return true;
+  *out = Reply{403, rbac::ForbiddenStatus(a, user, d.reason), {}};
+  return false;
 }
 
 bool Emulator::Impl::ApplyFaults(const HttpRequest& req, const std::string& user,
@@ -322,6 +363,7 @@ void Emulator::AddToken(const std::string& token, const std::string& user,
                         const std::vector<std::string>& groups) {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   auto g = groups;
+  for (auto& sa : rbac::ServiceAccountGroups(user)) g.push_back(sa);
   g.push_back("system:authenticated");
   impl_->tokens_[token] = Impl::User{user, g};
 }

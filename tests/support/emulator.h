@@ -10,6 +10,9 @@
 //  - create/update (409 on a stale resourceVersion)/merge, JSON and strategic merge patch,
 //    server-side apply with managedFields, delete with preconditions and finalizers;
 //  - bearer tokens and client certificates from a CA made at start; per-user denials;
+//  - authorization: everything allowed (default), or RBAC exactly as kube-apiserver's
+//    --authorization-mode=RBAC from the rbac.authorization.k8s.io/v1 objects it stores, with the
+//    bootstrap policy (system:masters is cluster-admin; support/rbac.h);
 //  - fault injection: drop watches, expire history, fail/drop/delay requests, restart.
 //
 // Thread safety: every public method is safe to call from any thread while the server runs.
@@ -33,6 +36,10 @@ struct EmulatorOptions {
   std::chrono::seconds max_watch_timeout{1800};
   std::string admin_token;  // empty = random
   bool verbose = false;     // log every request to stderr
+  // "AlwaysAllow" (default: everything authenticated is allowed, then Deny() rules) or "RBAC"
+  // (Roles, ClusterRoles and their bindings decide; the admin token's user is in
+  // system:masters, which bypasses RBAC; /_emulator control calls need system:masters).
+  std::string authorization_mode = "AlwaysAllow";
 };
 
 // A fault applied to matching requests (control requests under /_emulator are never faulted).
@@ -76,13 +83,17 @@ class Emulator {
   std::string KubeconfigForToken(const std::string& token) const;
   std::string KubeconfigForCert(const KeyPair& cert) const;
 
+  // A bearer token for user; groups get system:authenticated, and a ServiceAccount user
+  // (system:serviceaccount:<ns>:<name>) also system:serviceaccounts and
+  // system:serviceaccounts:<ns>, as kube-apiserver's ServiceAccount token authenticator does.
   void AddToken(const std::string& token, const std::string& user,
                 const std::vector<std::string>& groups = {});
   void RemoveToken(const std::string& token);
   StatusOr<KeyPair> IssueClientCert(const std::string& user,
                                     const std::vector<std::string>& groups = {});
   // Forbids user the verb ("get", "list", "watch", "create", "update", "patch", "delete",
-  // or "*") on resource (plural, optionally "plural/subresource", or "*").
+  // or "*") on resource (plural, optionally "plural/subresource", or "*"), in either
+  // authorization mode.
   void Deny(const std::string& user, const std::string& verb, const std::string& resource);
   void ClearDenies();
 

@@ -10,6 +10,7 @@
 
 #include "support/emulator.h"
 #include "support/http_server.h"
+#include "support/rbac.h"
 #include "support/store.h"
 
 namespace kaudit::emulator {
@@ -69,6 +70,12 @@ class Emulator::Impl {
   // emulator.cc
   bool Authenticate(const HttpRequest& req, Call* call);
   bool Allowed(const Call& c);
+  // RBAC mode: whether the request may go on; when not, *out is the 403 (control calls under
+  // /_emulator need system:masters). Always true in AlwaysAllow mode.
+  bool Authorized(const HttpRequest& req, const Call& c, Reply* out);
+  // RBAC decision from the stored RBAC objects (store lock held).
+  rbac::Decision AuthorizeLocked(const rbac::Attributes& a, const Call& c);
+  bool rbac_mode() const { return opts_.authorization_mode == "RBAC"; }
   bool ApplyFaults(const HttpRequest& req, const std::string& user, ResponseWriter& w);
   void Record(const HttpRequest& req, const std::string& user, int code, bool watch);
   Reply Control(const HttpRequest& req);

@@ -54,7 +54,23 @@ Reply Emulator::Impl::Patch(const Call& c) {
   auto lock = store_.Lock();
   const Json* found = store_.GetLocked(c.info.GR(), KeyOf(c.ns, c.name));
   Json old = found ? *found : Json();
-  if (type == "application/apply-patch+yaml") return ApplyLocked(c, patch, found ? &old : nullptr);
+  if (type == "application/apply-patch+yaml") {
+    if (!found && rbac_mode()) {
+      // As kube-apiserver's patch handler: an apply that creates the object needs create on it
+      // too, with its name; a denial carries only the authorizer's reason.
+      rbac::Attributes a = rbac::CreateOnApply(
+          rbac::RequestAttributes(c.req->method, c.req->path, c.req->query));
+      rbac::Decision d = AuthorizeLocked(a, c);
+      if (!d.allowed) {
+        std::string qualified = c.info.group.empty() ? c.info.resource : c.info.resource + "." + c.info.group;
+        Json details = {{"name", c.name}, {"kind", c.info.resource}};
+        if (!c.info.group.empty()) details["group"] = c.info.group;
+        return ErrorReply(403, "Forbidden", qualified + " \"" + c.name + "\" is forbidden: " + d.reason,
+                          details);
+      }
+    }
+    return ApplyLocked(c, patch, found ? &old : nullptr);
+  }
   if (!found) {
     return ErrorReply(404, "NotFound", c.info.resource + (c.info.group.empty() ? "" : "." + c.info.group) +
                                            " \"" + c.name + "\" not found",

@@ -1,4 +1,5 @@
 // Request routing: faults, authentication, the control API, discovery, then resources.
+#include <cctype>
 #include <sstream>
 
 #include "support/emulator_impl.h"
@@ -19,8 +20,11 @@ std::string VerbOf(const HttpRequest& req, bool has_name) {
   const std::string& m = req.method;
   if (m == "GET" || m == "HEAD") {
     if (has_name) return "get";
+    // As kube-apiserver: any watch value but "false" and "0" means watch.
+    if (req.query.find("watch") == req.query.end()) return "list";
     std::string w = req.Query("watch");
-    return (w == "true" || w == "1") ? "watch" : "list";
+    for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return (w == "false" || w == "0") ? "list" : "watch";
   }
   if (m == "POST") return has_name ? "" : "create";
   if (m == "PUT") return has_name ? "update" : "";
@@ -62,14 +66,19 @@ static bool ParseResourcePath(const std::string& path, Call* call, std::string* 
   return true;
 }
 
+// A Deny() rule's answer, shaped as kube-apiserver's 403.
 static Reply ForbiddenReply(const Call& c) {
-  std::string res = c.info.resource + (c.sub.empty() ? "" : "/" + c.sub);
-  std::string msg = res + (c.name.empty() ? "" : " \"" + c.name + "\"") + " is forbidden: User \"" +
-                    c.user + "\" cannot " + c.verb + " resource \"" + res + "\" in API group \"" +
-                    c.info.group + "\"" +
-                    (c.ns.empty() ? " at the cluster scope" : " in the namespace \"" + c.ns + "\"");
-  return ErrorReply(403, "Forbidden", msg,
-                    {{"name", c.name}, {"group", c.info.group}, {"kind", c.info.resource}});
+  rbac::Attributes a;
+  a.resource_request = true;
+  a.path = c.req->path;
+  a.verb = c.verb;
+  a.api_group = c.info.group;
+  a.api_version = c.version;
+  a.ns = c.ns;
+  a.resource = c.info.resource;
+  a.subresource = c.sub;
+  a.name = c.name;
+  return Reply{403, rbac::ForbiddenStatus(a, rbac::UserInfo{c.user, c.groups}, ""), {}};
 }
 
 Reply Emulator::Impl::Dispatch(Call& call) {
@@ -115,6 +124,11 @@ void Emulator::Impl::Handle(const HttpRequest& req, ResponseWriter& w) {
     return;
   }
   Reply reply;
+  if (!Authorized(req, call, &reply)) {
+    Record(req, call.user, reply.code, false);
+    SendReply(w, reply);
+    return;
+  }
   if (control) {
     reply = Control(req);
   } else if (!Discovery(req, &reply)) {
@@ -177,7 +191,12 @@ Reply Emulator::Impl::Control(const HttpRequest& req) {
     if (req.Query("remove") == "true") {
       tokens_.erase(req.Query("token"));
     } else {
-      tokens_[req.Query("token")] = User{req.Query("user"), {"system:authenticated"}};
+      std::vector<std::string> groups = rbac::ServiceAccountGroups(req.Query("user"));
+      for (const auto& [k, v] : req.query) {
+        if (k == "group") groups.push_back(v);
+      }
+      groups.push_back("system:authenticated");
+      tokens_[req.Query("token")] = User{req.Query("user"), groups};
     }
   } else if (op == "deny") {
     std::lock_guard<std::mutex> lock(mu_);
