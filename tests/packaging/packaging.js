@@ -901,8 +901,8 @@ function cmdDockerfile() {
   if (!check(r.status === 0, `readelf -d ${KAUDIT}: ${r.stderr}`)) return;
   const needed = [...r.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   check(needed.length > 0, 'kaudit has NEEDED entries');
+  const ld = run('ldconfig', ['-p']);
   for (const lib of needed) {
-    const ld = run('ldconfig', ['-p']);
     const line = ld.stdout.split('\n').find((l) => l.trim().startsWith(lib + ' ') && /x86-64|x86_64|AArch64/.test(l));
     if (!check(line, `${lib}: not found by ldconfig`)) continue;
     const file = fs.realpathSync(line.split('=> ')[1].trim());
