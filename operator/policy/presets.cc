@@ -157,9 +157,9 @@ std::vector<CuratedRule> BuildRecommended() {
            .Users({"system:serviceaccount:kube-system:namespace-controller"})
            .Verbs({"deletecollection"})
            .SkipRequestReceived()});
-  out.push_back(SensitiveAtMetadata(
-      "Secrets, ConfigMaps and tokens at Metadata only (their bodies often hold credentials)",
-      {"secrets", "configmaps", "serviceaccounts/token"}));
+  out.push_back(SensitiveAtMetadata(kPresetSensitive, {"secrets", "serviceaccounts/token"}));
+  out.push_back({"ConfigMaps at Metadata only (their data often holds credentials)",
+                 Rule("Metadata").In("", {"configmaps"}).SkipRequestReceived()});
   out.push_back({"reads of built-in APIs: who read what (reads carry no request body)",
                  BuiltinGroups(Rule("Request").Verbs(kReadVerbs)).SkipRequestReceived()});
   out.push_back({"writes to built-in APIs with request and response bodies",
@@ -170,15 +170,23 @@ std::vector<CuratedRule> BuildRecommended() {
 
 std::vector<CuratedRule> BuildPreamble() {
   return {
-      {"locked: every change to an AuditProfile or its CRD, with request and response",
+      {"locked: every change to an AuditProfile, with request and response",
        Rule("RequestResponse")
            .Verbs(kWriteVerbs)
            .In("kaudit.io", {"auditprofiles"})
-           .In("apiextensions.k8s.io", {"customresourcedefinitions"}, {"auditprofiles.kaudit.io"})},
-      {"locked: bulk deletion of CRDs (it would delete every AuditProfile)",
+           .SkipRequestReceived()},
+      {"locked: every change to the AuditProfile CRD (deleting it deletes every AuditProfile)",
        Rule("RequestResponse")
-           .Verbs({"deletecollection"})
-           .In("apiextensions.k8s.io", {"customresourcedefinitions"})},
+           .Verbs({"update", "patch", "delete"})
+           .In("apiextensions.k8s.io", {"customresourcedefinitions"}, {"auditprofiles.kaudit.io"})
+           .SkipRequestReceived()},
+      // A create or a deletecollection names no object, so resourceNames would never match them:
+      // these two verbs are logged for every CRD.
+      {"locked: creation and bulk deletion of CRDs (requests that name no object)",
+       Rule("RequestResponse")
+           .Verbs({"create", "deletecollection"})
+           .In("apiextensions.k8s.io", {"customresourcedefinitions"})
+           .SkipRequestReceived()},
       SensitiveAtMetadata("locked: Secrets and tokens exactly at Metadata (never their values)",
                           {"secrets", "serviceaccounts/token"}),
   };

@@ -156,6 +156,24 @@ void ComposeSettings(const std::vector<const AuditProfile*>& ordered, RenderedCo
     out->paused = out->paused || p->rollout.paused.value_or(false);
 }
 
+// Presets repeat the preamble's Secrets rule so that they are safe without it. Behind a
+// preamble rule that matches exactly the same requests, the copy is never reached (first match
+// wins, whatever its level or stages), and lint would call it redundant.
+bool StatedByPreamble(const PolicyRule& rule, const RenderedConfig& out) {
+  auto same_requests = [](const PolicyRule& a, const PolicyRule& b) {
+    return a.users == b.users && a.user_groups == b.user_groups && a.verbs == b.verbs &&
+           a.resources == b.resources && a.namespaces == b.namespaces &&
+           a.non_resource_urls == b.non_resource_urls;
+  };
+  for (std::size_t i = 0; i < out.origins.size(); ++i) {
+    if (out.origins[i].kind == RuleOrigin::Kind::kPreamble &&
+        same_requests(out.policy.rules[i], rule)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void AddPreset(const std::vector<const AuditProfile*>& ordered, RenderedConfig* out) {
   auto preset_of = [](const AuditProfile& p) { return p.preset; };
   const AuditProfile* p = PickSetting<Preset>(ordered, "spec.preset", preset_of, out);
@@ -169,10 +187,12 @@ void AddPreset(const std::vector<const AuditProfile*>& ordered, RenderedConfig* 
   out->preset_profile = p->name;
   const std::vector<CuratedRule>& rules = PresetRules(*p->preset);
   for (std::size_t i = 0; i < rules.size(); ++i) {
+    PolicyRule rule = WithProfileDefaults(rules[i].rule, *p);
+    if (StatedByPreamble(rule, *out)) continue;
     RuleOrigin o{RuleOrigin::Kind::kPreset, p->name, static_cast<int>(i),
                  "preset " + std::string(PresetName(*p->preset)) + ": " + rules[i].purpose,
                  std::nullopt};
-    AddRule(WithProfileDefaults(rules[i].rule, *p), std::move(o), out);
+    AddRule(std::move(rule), std::move(o), out);
   }
 }
 

@@ -149,7 +149,8 @@ TEST(RenderTest, TheLockedPreambleCannotBeOverridden) {
   RenderedConfig r = MustRender({greedy});
   ASSERT_EQ(r.origins.size(), r.policy.rules.size());
   EXPECT_EQ(r.origins[0].kind, RuleOrigin::Kind::kPreamble);
-  EXPECT_EQ(r.origins[3].kind, RuleOrigin::Kind::kProfile);
+  EXPECT_EQ(r.origins[3].kind, RuleOrigin::Kind::kPreamble);
+  EXPECT_EQ(r.origins[4].kind, RuleOrigin::Kind::kProfile);
 
   const Policy& p = r.policy;
   const std::vector<std::string> users = {"system:authenticated"};
@@ -165,6 +166,10 @@ TEST(RenderTest, TheLockedPreambleCannotBeOverridden) {
   EXPECT_EQ(LevelOf(p, crd), Level::kRequestResponse);
   crd.verb = "deletecollection";
   crd.name = "";
+  EXPECT_EQ(LevelOf(p, crd), Level::kRequestResponse);
+  // A create names no object: kube-apiserver never matches it by resourceNames, so every CRD
+  // creation is locked (re-creating a deleted AuditProfile CRD must leave a trace).
+  crd.verb = "create";
   EXPECT_EQ(LevelOf(p, crd), Level::kRequestResponse);
   // Not locked: reads of profiles, other CRDs, mallory's other actions.
   EXPECT_EQ(LevelOf(p, As(Res("get", "kaudit.io", "auditprofiles"), "mallory", users)),
@@ -182,6 +187,35 @@ TEST(RenderTest, TheLockedPreambleCannotBeOverridden) {
             Level::kNone);
 }
 
+// The presets repeat the preamble's Secrets rule so they are safe alone; with the preamble in
+// front the copy could never match, so it is left out (lint would call it redundant).
+TEST(RenderTest, PresetCopyOfThePreambleRuleIsLeftOutBehindThePreamble) {
+  auto secrets_rules = [](const RenderedConfig& r) {
+    int n = 0;
+    for (const PolicyRule& rule : r.policy.rules) {
+      for (const GroupResources& gr : rule.resources) {
+        if (gr.group.empty() &&
+            std::find(gr.resources.begin(), gr.resources.end(), "secrets") != gr.resources.end()) {
+          ++n;
+        }
+      }
+    }
+    return n;
+  };
+  for (Preset preset : {Preset::kWriteRequestBodies, Preset::kAllRequestBodies,
+                        Preset::kRecommended}) {
+    AuditProfile p = Profile("p", preset);
+    EXPECT_EQ(secrets_rules(MustRender({p})), 1) << PresetName(preset);
+    RenderOptions off = Opts();
+    off.locked_preamble = false;
+    EXPECT_EQ(secrets_rules(MustRender({p}, off)), 1) << PresetName(preset);
+    // Profile defaults change the copy's stages, not what it matches: still never reached.
+    p.omit_stages = {"Panic"};
+    p.omit_managed_fields = true;
+    EXPECT_EQ(secrets_rules(MustRender({p})), 1) << PresetName(preset);
+  }
+}
+
 TEST(RenderTest, ProfileStagesAndManagedFieldsApplyToItsOwnRulesOnly) {
   AuditProfile a = Profile("a", std::nullopt, 1);
   a.omit_stages = {"ResponseStarted", "ResponseComplete", "RequestReceived", "Panic"};
@@ -196,21 +230,22 @@ TEST(RenderTest, ProfileStagesAndManagedFieldsApplyToItsOwnRulesOnly) {
   b.rules.push_back(Custom("Request", {"carol"}));
   RenderedConfig r = MustRender({a, b});
   const std::vector<PolicyRule>& rules = r.policy.rules;
-  ASSERT_EQ(rules.size(), 3u + 2u + 1u + 4u);
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(rules[i].omit_managed_fields.has_value());
-  EXPECT_TRUE(rules[0].omit_stages.empty());
-  EXPECT_EQ(rules[2].omit_stages, (std::vector<std::string>{"RequestReceived"}));
+  ASSERT_EQ(rules.size(), 4u + 2u + 1u + 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_FALSE(rules[i].omit_managed_fields.has_value());
+    EXPECT_EQ(rules[i].omit_stages, (std::vector<std::string>{"RequestReceived"}));
+  }
   const std::vector<std::string> all = {"RequestReceived", "ResponseStarted", "ResponseComplete",
                                         "Panic"};
-  EXPECT_EQ(rules[3].omit_stages, all);
-  EXPECT_EQ(rules[3].omit_managed_fields, true);
   EXPECT_EQ(rules[4].omit_stages, all);
-  EXPECT_EQ(rules[4].omit_managed_fields, false);  // the rule's own setting wins
-  EXPECT_EQ(rules[5].omit_stages, (std::vector<std::string>{"Panic"}));
-  EXPECT_FALSE(rules[5].omit_managed_fields.has_value());
-  // b's preset carries b's stages: health probes rule had none, the catch-all had one.
+  EXPECT_EQ(rules[4].omit_managed_fields, true);
+  EXPECT_EQ(rules[5].omit_stages, all);
+  EXPECT_EQ(rules[5].omit_managed_fields, false);  // the rule's own setting wins
   EXPECT_EQ(rules[6].omit_stages, (std::vector<std::string>{"Panic"}));
-  EXPECT_EQ(rules[9].omit_stages, (std::vector<std::string>{"RequestReceived", "Panic"}));
+  EXPECT_FALSE(rules[6].omit_managed_fields.has_value());
+  // b's preset carries b's stages: health probes rule had none, the catch-all had one.
+  EXPECT_EQ(rules[7].omit_stages, (std::vector<std::string>{"Panic"}));
+  EXPECT_EQ(rules[10].omit_stages, (std::vector<std::string>{"RequestReceived", "Panic"}));
   EXPECT_TRUE(r.policy.omit_stages.empty());
   EXPECT_FALSE(r.policy.omit_managed_fields);
 }
@@ -228,8 +263,8 @@ TEST(RenderTest, ExpiredRulesDropOutAtTheirTime) {
   EXPECT_EQ(Users(r), (std::vector<std::string>{"c", "b", "d"}));
   EXPECT_EQ(r.next_expiry, At("2025-01-01T00:00:01Z"));
   EXPECT_TRUE(HasNote(r, "spec.rules[1] expired at 2025-01-01T00:00:00Z: dropped"));
-  EXPECT_EQ(r.origins[3].comment, "profile \"debug\" spec.rules[0]");
-  EXPECT_EQ(r.origins[3].expires_at, At("2025-03-01T00:00:00Z"));
+  EXPECT_EQ(r.origins[4].comment, "profile \"debug\" spec.rules[0]");
+  EXPECT_EQ(r.origins[4].expires_at, At("2025-03-01T00:00:00Z"));
 
   // Extending a rule that is still in force changes nothing on the nodes.
   AuditProfile extended = p;
@@ -253,7 +288,7 @@ TEST(RenderTest, AnEmptyEffectivePolicyIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("0 rules"), std::string::npos);
   // With the preamble there is always something to load.
-  EXPECT_EQ(MustRender({p}).policy.rules.size(), 3u);
+  EXPECT_EQ(MustRender({p}).policy.rules.size(), 4u);
 }
 
 using Flags = std::vector<std::pair<std::string, std::string>>;
