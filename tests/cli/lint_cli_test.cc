@@ -208,6 +208,21 @@ TEST_F(LintCliTest, ProfilesLintTheRenderedPolicy) {
               HasSubstr("error rules[0] sensitive-body: logs Secrets at RequestResponse"));
 }
 
+// What kaudit ships must pass its own strictest check: every preset, rendered behind the
+// locked preamble, without a single warning.
+TEST_F(LintCliTest, EveryPresetIsWarningFree) {
+  for (const char* preset : {"None", "Metadata", "WriteRequestBodies", "AllRequestBodies",
+                             "Recommended"}) {
+    std::string profile = File(std::string(preset) + ".yaml",
+                               "apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
+                               "metadata:\n  name: p\nspec:\n  preset: " +
+                                   std::string(preset) + "\n");
+    Result r = Lint("-f " + profile + " --fail-on warning");
+    EXPECT_EQ(r.code, 0) << preset << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out, Not(HasSubstr("warning"))) << preset;
+  }
+}
+
 TEST_F(LintCliTest, BadProfiles) {
   std::string bad = File("bad.yaml",
                          "apiVersion: kaudit.io/v1alpha1\nkind: AuditProfile\n"
