@@ -22,6 +22,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/errors.h"
+#include "kube/transport.h"
 #include "observability/logging.h"
 #include "policy/duration.h"
 
@@ -271,6 +272,8 @@ int Run(const UninstallFlags& f) {
     }
   }
   (void)observability::SetupLogging("text", "warn");  // the client's own chatter only when wrong
+  // One request at a time: cpprestsdk's default pool of 40 threads would be waste.
+  kube::ConfigureHttpThreadPool(2);
   const char* pod_ns = std::getenv("POD_NAMESPACE");
   std::string ns = !f.namespace_name.empty() ? f.namespace_name
                    : (pod_ns && *pod_ns)    ? pod_ns
