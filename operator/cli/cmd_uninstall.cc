@@ -92,17 +92,19 @@ class Uninstaller {
       StatusOr<Json> cur = c_->Get(kube::resources::ConfigMaps(), ns_, name);
       StatusOr<Json> r = Status::Internal("unset");
       if (kube::IsNotFound(cur.status())) {
-        Json cm = {{"apiVersion", "v1"},
-                   {"kind", "ConfigMap"},
-                   {"metadata",
-                    {{"name", name},
-                     {"namespace", ns_},
-                     {"labels",
-                      {{std::string(controller::kLabelManagedBy), "kaudit"},
-                       {std::string(controller::kLabelComponent), "uninstall"}}},
-                     {"annotations", {{std::string(controller::kAnnotationUninstallRenewed), now}}}}},
-                   {"data", {{"requestedAt", FormatRfc3339(std::chrono::system_clock::now())},
-                             {"requestedBy", Hostname()}}}};
+        Json cm = {
+            {"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"metadata",
+             {{"name", name},
+              {"namespace", ns_},
+              {"labels",
+               {{std::string(controller::kLabelManagedBy), "kaudit"},
+                {std::string(controller::kLabelComponent), "uninstall"}}},
+              {"annotations", {{std::string(controller::kAnnotationUninstallRenewed), now}}}}},
+            {"data",
+             {{"requestedAt", FormatRfc3339(std::chrono::system_clock::now())},
+              {"requestedBy", Hostname()}}}};
         r = c_->Create(kube::resources::ConfigMaps(), ns_, cm);
         // Someone created it meanwhile: read it again and renew that one.
         if (kube::IsAlreadyExists(r.status())) return Status::Aborted("created meanwhile");
@@ -139,7 +141,8 @@ class Uninstaller {
       StatusOr<controller::NodeState> st = controller::NodeStateFromConfigMap(cm);
       if (st.ok()) s.node_states[st->node] = std::move(*st);
     }
-    StatusOr<Json> ro = c_->Get(kube::resources::ConfigMaps(), ns_, std::string(controller::kRolloutName));
+    StatusOr<Json> ro =
+        c_->Get(kube::resources::ConfigMaps(), ns_, std::string(controller::kRolloutName));
     if (ro.ok()) {
       s.rollout = controller::RolloutFromConfigMap(*ro);
     } else if (!kube::IsNotFound(ro.status())) {
@@ -245,7 +248,8 @@ int Wait(Uninstaller& u, const Timing& t) {
     Clock::time_point now = Clock::now();
     if (now >= deadline) {
       PrintFailure("kaudit uninstall timed out after " + policy::FormatGoDuration(t.timeout) +
-                       ": " + (last.summary.empty() ? "the cluster could not be read" : last.summary),
+                       ": " +
+                       (last.summary.empty() ? "the cluster could not be read" : last.summary),
                    last, lease, last_error);
       return kExitInvalid;
     }
@@ -276,8 +280,8 @@ int Run(const UninstallFlags& f) {
   kube::ConfigureHttpThreadPool(2);
   const char* pod_ns = std::getenv("POD_NAMESPACE");
   std::string ns = !f.namespace_name.empty() ? f.namespace_name
-                   : (pod_ns && *pod_ns)    ? pod_ns
-                                            : "kaudit-system";
+                   : (pod_ns && *pod_ns)     ? pod_ns
+                                             : "kaudit-system";
   StatusOr<kube::RestConfig> cfg = kube::LoadDefaultConfig(f.kubeconfig, "");
   if (!cfg.ok()) {
     std::cerr << "error: loading the API server configuration: " << cfg.status().ToString() << "\n";
@@ -299,8 +303,7 @@ int Run(const UninstallFlags& f) {
   std::cout << "uninstall requested: ConfigMap " << ns << "/" << controller::kUninstallName
             << " (uid " << u.marker_uid() << "); waiting up to "
             << policy::FormatGoDuration(*timeout)
-            << " for the controller to revert every control-plane node, one at a time"
-            << std::endl;
+            << " for the controller to revert every control-plane node, one at a time" << std::endl;
   return Wait(u, {*timeout, *poll});
 }
 
@@ -308,9 +311,10 @@ int Run(const UninstallFlags& f) {
 
 void RegisterUninstall(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<UninstallFlags>();
-  CLI::App* cmd = app.add_subcommand(
-      "uninstall", "Ask the controller to remove kaudit's audit settings from every "
-                   "control-plane node and wait until it has (the Helm pre-delete hook)");
+  CLI::App* cmd =
+      app.add_subcommand("uninstall",
+                         "Ask the controller to remove kaudit's audit settings from every "
+                         "control-plane node and wait until it has (the Helm pre-delete hook)");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--kubeconfig", f->kubeconfig,
                   "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");

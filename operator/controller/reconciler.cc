@@ -117,13 +117,15 @@ StatusOr<Duration> Reconciler::ReconcileOnce() {
   if (!st.ok()) return st;
   spdlog::debug("reconciled: {}", plan.summary);
   Duration next = plan.requeue_after.value_or(opts_.plan.resync);
-  if (*recheck) next = std::min(next, std::max<Duration>(**recheck, std::chrono::milliseconds(100)));
+  if (*recheck) {
+    next = std::min(next, std::max<Duration>(**recheck, std::chrono::milliseconds(100)));
+  }
   return next;
 }
 
 StatusOr<std::optional<Duration>> Reconciler::ReviewUninstall(World* world) {
-  UninstallTracker::Result r =
-      uninstall_.Observe(world->uninstall, std::chrono::steady_clock::now(), opts_.plan.uninstall_grace);
+  UninstallTracker::Result r = uninstall_.Observe(
+      world->uninstall, std::chrono::steady_clock::now(), opts_.plan.uninstall_grace);
   switch (r.verdict) {
     case UninstallTracker::Verdict::kAbsent:
       return std::optional<Duration>();
@@ -145,8 +147,9 @@ StatusOr<std::optional<Duration>> Reconciler::ReviewUninstall(World* world) {
   if (!s.ok() && !kube::IsNotFound(s) && !kube::IsConflict(s)) {
     return s.WithContext("deleting the stale ConfigMap " + name);
   }
+  const std::string& at = world->uninstall->requested_at;
   std::string note = "deleted ConfigMap " + name + " (uninstall requested" +
-                     (world->uninstall->requested_at.empty() ? "" : " at " + world->uninstall->requested_at) +
+                     (at.empty() ? "" : " at " + at) +
                      "): it was there when this controller started and was not renewed within " +
                      policy::FormatGoDuration(opts_.plan.uninstall_grace) +
                      ", so no `kaudit uninstall` is waiting for it; the AuditProfiles apply again";

@@ -81,8 +81,8 @@ UninstallAssessment AssessUninstall(const UninstallSnapshot& s) {
     std::string target = t == s.rollout.targets.end() ? "" : t->second;
     // Reverted: nothing of kaudit's on disk, the agent at rest, and neither the controller nor
     // the agent holding a revision for this node that could still be applied.
-    bool reverted = st.revision.empty() && Settled(st.phase) && NoneOrEmpty(st.target) &&
-                    NoneOrEmpty(target);
+    bool reverted =
+        st.revision.empty() && Settled(st.phase) && NoneOrEmpty(st.target) && NoneOrEmpty(target);
     if (reverted) {
       ++a.reverted;
     } else {

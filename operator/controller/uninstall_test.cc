@@ -87,8 +87,8 @@ TEST_F(PlanUninstallTest, LiveRequestRevertsEveryNodeOneAtATimeWhateverTheProfil
   EXPECT_FALSE(r.create.has_value());  // nothing is rendered or stored
   ASSERT_TRUE(r.rollout.has_value());
   EXPECT_EQ(r.rollout->uninstall, "uid-1");  // acknowledged
-  EXPECT_EQ(r.rollout->targets, (std::map<std::string, std::string>{
-                                    {"cp1", kRev}, {"cp2", kRev}, {"cp3", "none"}}));
+  EXPECT_EQ(r.rollout->targets,
+            (std::map<std::string, std::string>{{"cp1", kRev}, {"cp2", kRev}, {"cp3", "none"}}));
   for (const char* p : {"base", "broken"}) {
     EXPECT_EQ(Cond(p, "Ready", "reason"), "Uninstalling") << p;
     EXPECT_EQ(Cond(p, "Ready", "status"), "False") << p;
@@ -98,7 +98,8 @@ TEST_F(PlanUninstallTest, LiveRequestRevertsEveryNodeOneAtATimeWhateverTheProfil
   std::string msg = Cond("base", "Ready", "message");
   EXPECT_NE(msg.find("kaudit is being uninstalled (ConfigMap kaudit-system/kaudit-uninstall, "
                      "requested by job-pod)"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("updating node cp3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("To cancel, delete ConfigMap"), std::string::npos) << msg;
   for (const EventSpec& e : r.events) EXPECT_NE(e.reason, "InvalidSpec");
@@ -262,7 +263,8 @@ TEST(AssessUninstall, NothingToDoHaltedAndSilentAgents) {
   a = AssessUninstall(s);
   ASSERT_EQ(a.pending.size(), 1u);
   EXPECT_NE(a.pending[0].find("its agent has not reported since 2026-11-27T11:50:00Z, 10m0s ago"),
-            std::string::npos) << a.pending[0];
+            std::string::npos)
+      << a.pending[0];
 }
 
 TEST(ViewLease, RunningWhileRenewTimeMoves) {
@@ -278,8 +280,10 @@ TEST(ViewLease, RunningWhileRenewTimeMoves) {
   lease["spec"]["renewTime"] = "2026-11-27T11:50:00.000000Z";
   LeaseView v = ViewLease(lease, "ns/l", kNow, false, 0s);
   EXPECT_FALSE(v.running);
-  EXPECT_NE(v.description.find("held by ctl-1, last renewed 2026-11-27T11:50:00.000000Z (10m0s ago)"),
-            std::string::npos) << v.description;
+  EXPECT_NE(
+      v.description.find("held by ctl-1, last renewed 2026-11-27T11:50:00.000000Z (10m0s ago)"),
+      std::string::npos)
+      << v.description;
   lease["spec"]["holderIdentity"] = "";
   EXPECT_FALSE(ViewLease(lease, "ns/l", kNow, true, 0s).running);
   EXPECT_FALSE(ViewLease(Json(), "ns/l", kNow, false, 0s).running);

@@ -2,8 +2,8 @@
 // nodesim nodes, then the command run as a real process (as the Helm pre-delete hook runs it):
 // every node's kube-apiserver.yaml must be back to the original fixture, with the apiserver
 // Ready, and stay so when the controller and agents are then deleted.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,9 +30,9 @@ struct RunResult {
 // Runs `kaudit uninstall ...` to completion (killed after `limit`).
 RunResult RunUninstall(Cluster& c, const std::string& out, std::chrono::seconds limit) {
   const char* k = std::getenv("KAUDIT_BIN");
-  std::vector<std::string> args = {k ? k : "build/kaudit", "uninstall", "--kubeconfig",
-                                   c.kubeconfig(), "--namespace", "kaudit-system", "--timeout",
-                                   "3m", "--poll", "500ms"};
+  std::vector<std::string> args = {
+      k ? k : "build/kaudit", "uninstall", "--kubeconfig", c.kubeconfig(), "--namespace",
+      "kaudit-system",        "--timeout", "3m",           "--poll",       "500ms"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -92,7 +92,8 @@ std::string ApiserverProblem(Cluster& c, int i) {
 std::string ManifestProblem(Cluster& c, int i, const std::string& original) {
   std::string m = ReadFile(c.manifest(i));
   if (m.find("--audit-") != std::string::npos) return c.node(i) + ": an --audit- flag is left";
-  if (m.find("kaudit") != std::string::npos) return c.node(i) + ": a kaudit volume or annotation is left";
+  if (m.find("kaudit") != std::string::npos)
+    return c.node(i) + ": a kaudit volume or annotation is left";
   if (m != original) return c.node(i) + ": manifest differs from the original fixture";
   return "";
 }
@@ -107,8 +108,12 @@ TEST(E2eUninstall, UninstallRevertsEveryNodeToTheOriginalManifestWithTheApiserve
   }
   ASSERT_TRUE(c.ApplyProfile(Profile("audit", "Metadata")).ok());
   std::string rev, last;
-  ASSERT_TRUE(c.WaitFor([&] { rev = ReadyRevision(c, "audit", 3); return !rev.empty() && AllHealthyOn(c, 3, rev); },
-                        std::chrono::seconds(90), [&] { return c.Describe(); }, &last))
+  ASSERT_TRUE(c.WaitFor(
+      [&] {
+        rev = ReadyRevision(c, "audit", 3);
+        return !rev.empty() && AllHealthyOn(c, 3, rev);
+      },
+      std::chrono::seconds(90), [&] { return c.Describe(); }, &last))
       << last;
   for (int i = 0; i < 3; ++i) {
     ASSERT_NE(ReadFile(c.manifest(i)).find("--audit-policy-file"), std::string::npos) << c.node(i);
@@ -118,7 +123,8 @@ TEST(E2eUninstall, UninstallRevertsEveryNodeToTheOriginalManifestWithTheApiserve
   std::cout << "[measure] kaudit uninstall on 3 nodes: " << r.seconds << " s\n";
   ASSERT_EQ(r.exit_code, 0) << r.output << "\n" << c.Describe();
   EXPECT_NE(r.output.find("uninstall complete: 3/3 control-plane node(s) without kaudit auditing"),
-            std::string::npos) << r.output;
+            std::string::npos)
+      << r.output;
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(ManifestProblem(c, i, originals[i]), "");
     Json s = c.NodeState(i);
@@ -127,13 +133,16 @@ TEST(E2eUninstall, UninstallRevertsEveryNodeToTheOriginalManifestWithTheApiserve
     EXPECT_FALSE(std::filesystem::exists(c.host(i) + "/etc/kubernetes/kaudit")) << c.node(i);
   }
   // The apiserver came back on the original manifest (nodesim may still be publishing it).
-  ASSERT_TRUE(c.WaitFor([&] {
-    for (int i = 0; i < 3; ++i) {
-      if (!ApiserverProblem(c, i).empty()) return false;
-    }
-    return true;
-  }, std::chrono::seconds(20), [&] { return ApiserverProblem(c, 0) + ApiserverProblem(c, 1) +
-                                            ApiserverProblem(c, 2); }, &last))
+  ASSERT_TRUE(c.WaitFor(
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          if (!ApiserverProblem(c, i).empty()) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(20),
+      [&] { return ApiserverProblem(c, 0) + ApiserverProblem(c, 1) + ApiserverProblem(c, 2); },
+      &last))
       << last;
   auto p = c.GetProfile("audit");
   ASSERT_TRUE(p.ok());

@@ -38,15 +38,16 @@ class UninstallIT : public ControllerCluster {
     const char* bin = std::getenv("KAUDIT_BIN");
     UninstallRun r;
     r.out_path = dir_ + "/uninstall-" + std::to_string(++runs_) + ".out";
-    std::vector<std::string> args = {bin ? bin : "kaudit", "uninstall", "--kubeconfig",
-                                     kubeconfig_, "--namespace", kNs, "--poll", "200ms"};
+    std::vector<std::string> args = {bin ? bin : "kaudit", "uninstall", "--kubeconfig", kubeconfig_,
+                                     "--namespace",        kNs,         "--poll",       "200ms"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, r.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, r.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     // cpprestsdk leaves TLS connection state to its pool threads at exit, which LeakSanitizer
     // reports for every kaudit process that used the API (the controller too); that is not
@@ -86,11 +87,15 @@ class UninstallIT : public ControllerCluster {
   }
 
   // Waits for the command to exit while `each` (the agents' part) runs every 50 ms.
-  void Finish(UninstallRun& r, std::chrono::seconds timeout, const std::function<void()>& each = {}) {
-    Await("kaudit uninstall to exit", [&] {
-      if (each) each();
-      return Exited(r);
-    }, timeout);
+  void Finish(UninstallRun& r, std::chrono::seconds timeout,
+              const std::function<void()>& each = {}) {
+    Await(
+        "kaudit uninstall to exit",
+        [&] {
+          if (each) each();
+          return Exited(r);
+        },
+        timeout);
     if (r.pid > 0) {
       ::kill(r.pid, SIGKILL);
       ::waitpid(r.pid, nullptr, 0);
@@ -102,10 +107,13 @@ class UninstallIT : public ControllerCluster {
     for (const std::string& n : nodes_) AgentReport(n, "", "", "Idle");
     StartController();
     CreateProfile("base", kMetadata);
-    Await("3/3 on the profile's revision", [&] {
-      AgentsFollow();
-      return ConditionField("base", "Ready", "status") == "True";
-    }, 30s);
+    Await(
+        "3/3 on the profile's revision",
+        [&] {
+          AgentsFollow();
+          return ConditionField("base", "Ready", "status") == "True";
+        },
+        30s);
     return StatusString("base", "revision");
   }
 
@@ -121,16 +129,16 @@ TEST_F(UninstallIT, CompletesWhenEveryAgentReportsRevertedAndASecondRunIsQuick) 
   std::string rev = RollOut();
   ASSERT_FALSE(rev.empty());
   UninstallRun r = Start();
-  AWAIT("status Uninstalling", [&] {
-    return ConditionField("base", "Ready", "reason") == "Uninstalling";
-  });
+  AWAIT("status Uninstalling",
+        [&] { return ConditionField("base", "Ready", "reason") == "Uninstalling"; });
   EXPECT_NE(ConditionField("base", "Ready", "message").find("kaudit is being uninstalled"),
             std::string::npos);
   ASSERT_NO_FATAL_FAILURE(Finish(r, 30s, [&] { AgentsFollow(); }));
   std::string out = Output(r);
   EXPECT_EQ(r.exit_code, 0) << out;
   EXPECT_NE(out.find("uninstall complete: 3/3 control-plane node(s) without kaudit auditing"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   EXPECT_EQ(Rollout(), (std::map<std::string, std::string>{
                            {"cp1", "none"}, {"cp2", "none"}, {"cp3", "none"}}));
   EXPECT_EQ(RolloutObject()["metadata"]["annotations"].value("kaudit.io/uninstall", ""),
@@ -143,8 +151,8 @@ TEST_F(UninstallIT, CompletesWhenEveryAgentReportsRevertedAndASecondRunIsQuick) 
   ASSERT_NO_FATAL_FAILURE(Finish(again, 10s));
   EXPECT_EQ(again.exit_code, 0) << Output(again);
   EXPECT_LT(again.seconds, 3.0) << Output(again);
-  std::cout << "[measure] uninstall: first run " << r.seconds << " s, second run "
-            << again.seconds << " s\n";
+  std::cout << "[measure] uninstall: first run " << r.seconds << " s, second run " << again.seconds
+            << " s\n";
 }
 
 TEST_F(UninstallIT, TimesOutNamingTheNodeThatNeverReverts) {
@@ -160,7 +168,8 @@ TEST_F(UninstallIT, TimesOutNamingTheNodeThatNeverReverts) {
   std::string out = Output(r);
   EXPECT_EQ(r.exit_code, 1) << out;
   EXPECT_NE(out.find("error: kaudit uninstall timed out after 6s: 2/3 control-plane node(s)"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("node cp3: phase Healthy, revision on disk " + rev), std::string::npos) << out;
   EXPECT_NE(out.find("its agent has not yet seen its new target"), std::string::npos) << out;
   EXPECT_NE(out.find("docs/install.md"), std::string::npos) << out;
@@ -180,7 +189,8 @@ TEST_F(UninstallIT, RollbackOfTheRevertHaltsAndFails) {
   EXPECT_EQ(r.exit_code, 1) << out;
   EXPECT_NE(out.find("the controller halted the uninstall: node cp1 RolledBack the revert: "
                      "revert: kube-apiserver not Ready within 5s"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("node cp1: phase RolledBack"), std::string::npos) << out;
   EXPECT_EQ(ConditionField("base", "Degraded", "reason"), "RolledBack");
   EXPECT_EQ(Rollout()["cp2"], rev);  // nobody else was touched
@@ -194,7 +204,8 @@ TEST_F(UninstallIT, ControllerNotRunningTimesOutSayingSo) {
   EXPECT_EQ(r.exit_code, 1) << out;
   EXPECT_NE(out.find("the kaudit controller is not running (Lease kaudit-system/kaudit-controller "
                      "not found"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("the controller has not yet taken up the request"), std::string::npos) << out;
 }
 
@@ -205,7 +216,8 @@ TEST_F(UninstallIT, NoAgentsExitsAtOnce) {
   EXPECT_EQ(r.exit_code, 0) << out;
   EXPECT_LT(r.seconds, 3.0);
   EXPECT_NE(out.find("no kaudit agent has ever reported on any of the 3 control-plane node(s)"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   UninstallRun bad = Start({"--timeout", "soon"});
   ASSERT_NO_FATAL_FAILURE(Finish(bad, 10s));
   EXPECT_EQ(bad.exit_code, 2) << Output(bad);
@@ -233,7 +245,8 @@ TEST_F(UninstallIT, LeftoverMarkerIsDeletedAndTheProfilesRollOut) {
            std::string::npos;
   });
   EXPECT_TRUE(Rollout().empty());
-  AWAIT("the leftover deleted", [&] { return MarkerUid().empty(); }, 15s);
+  AWAIT(
+      "the leftover deleted", [&] { return MarkerUid().empty(); }, 15s);
   AWAIT("the profile rolls out", [&] { return Rollout().count("cp1") == 1; });
   EXPECT_NE(Rollout()["cp1"], "none");
   AWAIT("a StaleUninstallRemoved event", [&] { return !Events("StaleUninstallRemoved").empty(); });
