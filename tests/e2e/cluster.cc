@@ -21,6 +21,11 @@
 namespace kaudit::e2e {
 namespace fs = std::filesystem;
 
+namespace {
+constexpr char kControllerToken[] = "e2e-kaudit-controller-token";
+constexpr char kAgentToken[] = "e2e-kaudit-agent-token";
+}  // namespace
+
 kube::ResourceType AuditProfiles() {
   return {"kaudit.io", "v1alpha1", "auditprofiles", "AuditProfile", false};
 }
@@ -47,6 +52,9 @@ int CountEvents(const std::string& path) {
 }
 
 Cluster::Cluster(ClusterOptions o) : o_(std::move(o)) {
+  // KAUDIT_E2E_RBAC=0: every process as the admin, authorization allow-all (to tell an RBAC
+  // problem from another one while debugging).
+  if (const char* r = std::getenv("KAUDIT_E2E_RBAC"); r && std::string(r) == "0") o_.rbac = false;
   std::string tmpl = (fs::temp_directory_path() / "kaudit-e2e-XXXXXX").string();
   dir_ = mkdtemp(tmpl.data());
 }
@@ -144,11 +152,15 @@ bool Cluster::StartEmulator() {
   server_ = "https://127.0.0.1:" + std::to_string(emulator_port_);
   fs::create_directories(dir_ + "/emu");
   fs::create_directories(dir_ + "/logs");
-  procs_["emulator"] = {"emulator",
-                        {Bin("kaudit-emulator"), "--data-dir", dir_ + "/emu", "--port",
-                         std::to_string(emulator_port_), "--token", token_,
-                         "--bookmark-interval-ms", "1000"},
-                        dir_ + "/logs/emulator.log"};
+  std::vector<std::string> argv = {Bin("kaudit-emulator"), "--data-dir", dir_ + "/emu", "--port",
+                                   std::to_string(emulator_port_), "--token", token_,
+                                   "--bookmark-interval-ms", "1000"};
+  if (o_.rbac) {
+    argv.insert(argv.end(), {"--authorization-mode", "RBAC",
+                             "--user-token", std::string(kControllerToken) + "=" + kControllerUser,
+                             "--user-token", std::string(kAgentToken) + "=" + kAgentUser});
+  }
+  procs_["emulator"] = {"emulator", argv, dir_ + "/logs/emulator.log"};
   StartProcess("emulator");
   kubeconfig_ = dir_ + "/emu/kubeconfig";
   std::string last;
@@ -177,11 +189,101 @@ bool Cluster::StartEmulator() {
   if (!crd.ok()) return error_ = "CRD: " + crd.status().ToString(), false;
   auto created = client_->Create(kube::resources::CustomResourceDefinitions(), "", *crd);
   if (!created.ok()) return error_ = "CRD: " + created.status().ToString(), false;
+  if (!o_.rbac) {
+    controller_kubeconfig_ = agent_kubeconfig_ = kubeconfig_;
+    return true;
+  }
+  controller_kubeconfig_ = WriteKubeconfig("controller", server_, kControllerToken);
+  agent_kubeconfig_ = WriteKubeconfig("agent", server_, kAgentToken);
+  return LoadRbac();
+}
+
+std::string Cluster::WriteKubeconfig(const std::string& name, const std::string& server,
+                                     const std::string& token) {
+  std::string kc = ReadFile(kubeconfig_);
+  auto pos = kc.find(server_);
+  if (pos != std::string::npos) kc.replace(pos, server_.size(), server);
+  std::string admin = "token: " + token_;
+  pos = kc.find(admin);
+  if (pos != std::string::npos) kc.replace(pos, admin.size(), "token: " + token);
+  std::string path = dir_ + "/emu/" + name + ".kubeconfig";
+  std::ofstream(path) << kc;
+  return path;
+}
+
+// The RBAC manifests, as shipped, loaded with the admin client (documents split on "---").
+bool Cluster::LoadRbac() {
+  const char* src = std::getenv("KAUDIT_SOURCE_DIR");
+  std::string root = src ? src : ".";
+  const std::map<std::string, kube::ResourceType> types = {
+      {"ServiceAccount", {"", "v1", "serviceaccounts", "ServiceAccount", true}},
+      {"Role", {"rbac.authorization.k8s.io", "v1", "roles", "Role", true}},
+      {"RoleBinding", {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true}},
+      {"ClusterRole", {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}},
+      {"ClusterRoleBinding",
+       {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false}}};
+  for (const char* file : {"manifests/rbac-controller.yaml", "manifests/rbac-agent.yaml"}) {
+    std::string text = ReadFile(root + "/" + file);
+    if (text.empty()) return error_ = std::string("cannot read ") + root + "/" + file, false;
+    std::vector<std::string> docs(1);
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("---", 0) == 0 && line.find_first_not_of("- \t\r") == std::string::npos) {
+        docs.emplace_back();
+      } else {
+        docs.back() += line + "\n";
+      }
+    }
+    for (const auto& doc : docs) {
+      if (doc.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+      bool only_comments = true;
+      std::istringstream lines(doc);
+      for (std::string l; std::getline(lines, l);) {
+        auto b = l.find_first_not_of(" \t\r");
+        if (b != std::string::npos && l[b] != '#') only_comments = false;
+      }
+      if (only_comments) continue;
+      auto obj = nodesim::DecodeYaml(doc);
+      if (!obj.ok()) return error_ = std::string(file) + ": " + obj.status().ToString(), false;
+      if (o_.edit_rbac) o_.edit_rbac(&*obj);
+      if (!obj->is_object() || obj->empty()) continue;
+      std::string kind = obj->value("kind", "");
+      auto t = types.find(kind);
+      if (t == types.end()) return error_ = std::string(file) + ": unexpected kind " + kind, false;
+      std::string ns = (*obj)["metadata"].value("namespace", "");
+      auto created = client_->Create(t->second, ns, *obj);
+      if (!created.ok()) {
+        return error_ = std::string(file) + ": " + kind + " " + ns + "/" +
+                        (*obj)["metadata"].value("name", "") + ": " + created.status().ToString(),
+               false;
+      }
+    }
+  }
   return true;
 }
 
+std::vector<std::string> Cluster::ForbiddenRequests() {
+  std::vector<std::string> out;
+  std::string cmd = "curl -skf -H 'Authorization: Bearer " + token_ + "' '" + server_ +
+                    "/_emulator/requests'";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return {"cannot run curl"};
+  std::string body;
+  char buf[65536];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) body.append(buf, n);
+  pclose(f);
+  Json list = Json::parse(body, nullptr, false);
+  if (!list.is_array()) return {"cannot read /_emulator/requests"};
+  for (const auto& r : list) {
+    if (r.value("code", 0) == 403) {
+      out.push_back(r.value("user", "") + " " + r.value("method", "") + " " + r.value("target", ""));
+    }
+  }
+  return out;
+}
+
 bool Cluster::InitNodes() {
-  std::string api_kubeconfig = kubeconfig_;
+  std::string controller_kc = controller_kubeconfig_, agent_kc = agent_kubeconfig_;
   for (int i = 0; i < o_.nodes; ++i) {
     node_ports_.push_back(FreePort());
     fs::create_directories(host(i));
@@ -198,17 +300,17 @@ bool Cluster::InitNodes() {
       proxy_ports_.push_back(FreePort());
       argv.insert(argv.end(), {"--api-proxy-port", std::to_string(proxy_ports_[i]),
                                "--api-upstream", "127.0.0.1:" + std::to_string(emulator_port_)});
-      std::string kc = ReadFile(kubeconfig_);
-      auto pos = kc.find(server_);
-      kc.replace(pos, server_.size(), "https://127.0.0.1:" + std::to_string(proxy_ports_[i]));
-      api_kubeconfig = dir_ + "/emu/via-" + node(i) + ".kubeconfig";
-      std::ofstream(api_kubeconfig) << kc;
+      std::string via = "https://127.0.0.1:" + std::to_string(proxy_ports_[i]);
+      bool restricted = o_.rbac;
+      controller_kc = WriteKubeconfig("via-" + node(i) + "-controller", via,
+                                      restricted ? kControllerToken : token_);
+      agent_kc = WriteKubeconfig("via-" + node(i) + "-agent", via, restricted ? kAgentToken : token_);
     }
     procs_["nodesim-" + node(i)] = {"nodesim-" + node(i), argv, dir_ + "/logs/nodesim-" + node(i) + ".log"};
     procs_["agent-" + node(i)] = {
         "agent-" + node(i),
         {Bin("kaudit"), "agent", "--node-name", node(i), "--host-root", host(i), "--namespace",
-         "kaudit-system", "--kubeconfig", api_kubeconfig, "--metrics-bind-address", "127.0.0.1:0",
+         "kaudit-system", "--kubeconfig", agent_kc, "--metrics-bind-address", "127.0.0.1:0",
          "--health-probe-bind-address", "127.0.0.1:0", "--drift-interval", o_.drift_interval,
          "--heartbeat-interval", "2s", "--health-interval", "200ms", "--health-timeout", "60s"},
         dir_ + "/logs/agent-" + node(i) + ".log"};
@@ -216,7 +318,7 @@ bool Cluster::InitNodes() {
   for (int c = 0; c < o_.controllers; ++c) {
     std::string name = "controller-" + std::to_string(c + 1);
     procs_[name] = {name,
-                    {Bin("kaudit"), "controller", "--kubeconfig", api_kubeconfig, "--namespace",
+                    {Bin("kaudit"), "controller", "--kubeconfig", controller_kc, "--namespace",
                      "kaudit-system", "--metrics-bind-address", "127.0.0.1:0",
                      "--health-probe-bind-address", "127.0.0.1:0", "--lease-duration", "4s",
                      "--renew-deadline", "3s", "--retry-period", "500ms", "--node-stale-after",

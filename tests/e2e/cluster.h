@@ -2,6 +2,12 @@
 // `kaudit controller` replicas and one `kaudit agent` per node — in a temporary folder, with a
 // kube client to look at it. Waits are bounded polls that fail with what they last saw.
 //
+// Authorization is RBAC (unless ClusterOptions.rbac is false): the emulator loads the real
+// manifests/rbac-controller.yaml and manifests/rbac-agent.yaml from the source tree, every
+// controller runs with a token of ServiceAccount kaudit-system/kaudit-controller and every agent
+// with one of kaudit-system/kaudit-agent, so a rule missing there fails the test that needs it.
+// The test's own client and the node simulators use the admin token (system:masters).
+//
 // Thread safety: one test thread.
 #pragma once
 
@@ -27,7 +33,15 @@ struct ClusterOptions {
                         // apiserver restarts; controller and agent reach the API through it
   std::string restart_delay = "0s";
   std::string drift_interval = "2s";
+  bool rbac = true;  // emulator --authorization-mode RBAC with the manifests' RBAC objects
+  // Called on every object of the RBAC manifests before it is loaded (e.g. to drop a rule);
+  // clearing the object skips it.
+  std::function<void(Json* obj)> edit_rbac;
 };
+
+// The users the processes run as.
+inline constexpr char kControllerUser[] = "system:serviceaccount:kaudit-system:kaudit-controller";
+inline constexpr char kAgentUser[] = "system:serviceaccount:kaudit-system:kaudit-agent";
 
 struct Process {
   std::string name;
@@ -51,7 +65,13 @@ class Cluster {
   std::string manifest(int i) const { return host(i) + "/etc/kubernetes/manifests/kube-apiserver.yaml"; }
   std::string faults_file(int i) const { return dir_ + "/nodes/" + node(i) + ".faults.json"; }
   const std::string& dir() const { return dir_; }
-  const std::string& kubeconfig() const { return kubeconfig_; }
+  const std::string& kubeconfig() const { return kubeconfig_; }  // admin (system:masters)
+  // Kubeconfigs with the controller's and the agent's ServiceAccount tokens (the admin one when
+  // rbac is off), e.g. to run `kaudit uninstall` as the controller's ServiceAccount.
+  const std::string& controller_kubeconfig() const { return controller_kubeconfig_; }
+  const std::string& agent_kubeconfig() const { return agent_kubeconfig_; }
+  // Requests the emulator answered 403, as "user METHOD target" (from /_emulator/requests).
+  std::vector<std::string> ForbiddenRequests();
 
   // Process control (by name: "emulator", "nodesim-cp1", "agent-cp1", "controller-1").
   bool StartProcess(const std::string& name);
@@ -80,11 +100,16 @@ class Cluster {
  private:
   bool StartEmulator();
   bool InitNodes();
+  bool LoadRbac();
+  // The admin kubeconfig with another server and token.
+  std::string WriteKubeconfig(const std::string& name, const std::string& server,
+                              const std::string& token);
   std::string Bin(const std::string& name) const;
   int FreePort() const;
 
   ClusterOptions o_;
   std::string dir_, kubeconfig_, server_, token_;
+  std::string controller_kubeconfig_, agent_kubeconfig_;
   int emulator_port_ = 0;
   std::vector<int> node_ports_, proxy_ports_;
   std::map<std::string, Process> procs_;
