@@ -47,7 +47,7 @@ TEST(E2eDrift, KubeadmUpgradeIsRepairedAndForeignBackupHaltsTheRollout) {
   bool repaired = c.WaitFor(
       [&] {
         std::string m = ReadFile(c.manifest(1));
-        return m.find("kaudit.io/revision: " + rev) != std::string::npos &&
+        return HasRevision(m, rev) &&
                m.find("kube-apiserver:v1.30.5") != std::string::npos &&
                healthy_lines() > healthy_before && Phase(c.NodeState(1)) == "Healthy";
       },

@@ -31,6 +31,19 @@ inline std::string Condition(const Json& obj, const std::string& type, std::stri
   return "";
 }
 
+// Whether a manifest's pod carries annotation kaudit.io/revision: rev. The emitter quotes a
+// revision that YAML would read as a number (e.g. "64e9383401", a float), so accept both.
+inline bool HasRevision(const std::string& manifest, const std::string& rev) {
+  for (const std::string& v : {rev, "\"" + rev + "\"", "'" + rev + "'"}) {
+    std::string line = "kaudit.io/revision: " + v;
+    for (auto p = manifest.find(line); p != std::string::npos; p = manifest.find(line, p + 1)) {
+      auto end = p + line.size();
+      if (end == manifest.size() || manifest[end] == '\n' || manifest[end] == '\r') return true;
+    }
+  }
+  return false;
+}
+
 inline std::string Phase(const Json& state) { return state.is_object() ? state.value("phase", "") : ""; }
 inline std::string Rev(const Json& state) { return state.is_object() ? state.value("revision", "") : ""; }
 

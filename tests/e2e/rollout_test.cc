@@ -49,7 +49,7 @@ TEST(E2eRollout, RecommendedRollsOutOneNodeAtATimeThenDeletingRevertsEveryNode) 
   }
   for (int i = 0; i < 3; ++i) {
     std::string m = ReadFile(c.manifest(i));
-    EXPECT_NE(m.find("kaudit.io/revision: " + rev), std::string::npos) << m;
+    EXPECT_TRUE(HasRevision(m, rev)) << m;
     EXPECT_NE(m.find("--audit-policy-file=/etc/kubernetes/kaudit/policies/" + rev + ".yaml"),
               std::string::npos) << m;
     EXPECT_NE(m.find("--audit-log-path=/var/log/kubernetes/audit/audit.log"), std::string::npos);
