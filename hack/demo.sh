@@ -70,14 +70,23 @@ jq -r '.[] | "     --\(.name)=\(.value)"' "$work/render/flags.json"
 
 say "Starting the simulated control plane in $work"
 emu_port=$(free_port)
-start emulator "$bin/kaudit-emulator" --data-dir "$work/emu" --port "$emu_port" --bookmark-interval-ms 1000
+# RBAC as on a real cluster: the controller and the agents run with their ServiceAccounts' tokens,
+# restricted to manifests/rbac-*.yaml (docs/security.md); kubectl here is the admin.
+start emulator "$bin/kaudit-emulator" --data-dir "$work/emu" --port "$emu_port" --bookmark-interval-ms 1000 \
+  --authorization-mode RBAC \
+  --user-token "demo-controller-token=system:serviceaccount:kaudit-system:kaudit-controller" \
+  --user-token "demo-agent-token=system:serviceaccount:kaudit-system:kaudit-agent"
 wait_for 20 "the emulator" test -f "$work/emu/emulator.json"
 export KUBECONFIG=$work/emu/kubeconfig
 $kubectl create namespace kaudit-system >/dev/null 2>&1 || \
   $kubectl apply --validate=false -f - >/dev/null <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"kaudit-system"}}'
 $kubectl apply --validate=false -f - >/dev/null <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"kube-system"}}' || true
 $kubectl apply --validate=false -f crds/ >/dev/null
-note "kaudit-emulator on https://127.0.0.1:$emu_port; CRD installed"
+$kubectl apply --validate=false -f manifests/rbac-controller.yaml -f manifests/rbac-agent.yaml >/dev/null
+admin_token=$(awk '/token:/{print $2}' "$KUBECONFIG")
+sed "s/token: $admin_token/token: demo-controller-token/" "$KUBECONFIG" >"$work/emu/controller.kubeconfig"
+sed "s/token: $admin_token/token: demo-agent-token/" "$KUBECONFIG" >"$work/emu/agent.kubeconfig"
+note "kaudit-emulator on https://127.0.0.1:$emu_port (RBAC); CRD and kaudit's RBAC installed"
 for i in 1 2 3; do
   n=cp$i; port=$(free_port); host=$work/nodes/$n
   "$bin/kaudit-nodesim" init --host-root "$host" --port "$port"
@@ -85,11 +94,13 @@ for i in 1 2 3; do
     --restart-delay 1s --relist-interval 20s --event-interval 300ms \
     --faults-file "$work/nodes/$n.faults.json" --status-file "$work/nodes/$n.status.json"
   start "agent-$n" "$kaudit" agent --node-name "$n" --host-root "$host" --namespace kaudit-system \
+    --kubeconfig "$work/emu/agent.kubeconfig" \
     --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
     --drift-interval 5s --heartbeat-interval 5s
 done
 for r in 1 2; do
   start "controller-$r" "$kaudit" controller --namespace kaudit-system --identity "controller-$r" \
+    --kubeconfig "$work/emu/controller.kubeconfig" \
     --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
     --lease-duration 6s --renew-deadline 4s --retry-period 1s
 done
