@@ -42,21 +42,8 @@ RunResult RunUninstall(Cluster& c, const std::string& out, std::chrono::seconds 
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   RunResult r;
   auto t0 = std::chrono::steady_clock::now();
-  // cpprestsdk leaves TLS connection state to its pool threads at exit, which LeakSanitizer
-  // reports for every kaudit process that used the API (the controller too): not this test's
-  // subject, and it would turn exit 0 into 23.
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) {
-    if (std::string(*e).rfind("ASAN_OPTIONS=", 0) != 0) env_store.push_back(*e);
-  }
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  env_store.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") +
-                      "detect_leaks=0");
-  std::vector<char*> envp;
-  for (std::string& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return r;
   int status = 0;

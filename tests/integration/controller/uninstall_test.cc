@@ -49,21 +49,8 @@ class UninstallIT : public ControllerCluster {
     posix_spawn_file_actions_addopen(&fa, 1, r.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    // cpprestsdk leaves TLS connection state to its pool threads at exit, which LeakSanitizer
-    // reports for every kaudit process that used the API (the controller too); that is not
-    // what these tests are about.
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e; ++e) {
-      if (std::string(*e).rfind("ASAN_OPTIONS=", 0) != 0) env_store.push_back(*e);
-    }
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    env_store.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") +
-                        "detect_leaks=0");
-    std::vector<char*> envp;
-    for (std::string& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
     r.started = std::chrono::steady_clock::now();
-    EXPECT_EQ(posix_spawn(&r.pid, argv[0], &fa, nullptr, argv.data(), envp.data()), 0);
+    EXPECT_EQ(posix_spawn(&r.pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&fa);
     return r;
   }
