@@ -164,6 +164,24 @@ Json NodesJson(const RolloutDecision& r, SystemTime now) {
   return nodes;
 }
 
+// kstatus (sigs.k8s.io/cli-utils), which Flux, kpt and `kubectl`-side tooling use for custom
+// resources, reads only the "abnormal-true" types Reconciling and Stalled: derived here from
+// Ready and Degraded so those tools see a rollout in progress and a halted one without a
+// custom health check.
+void AddKstatusConds(std::vector<Cond>* conds) {
+  Cond ready{"Ready", "Unknown", "", ""};
+  Cond degraded{"Degraded", "False", "", ""};
+  for (const Cond& c : *conds) {
+    if (c.type == "Ready") ready = c;
+    if (c.type == "Degraded") degraded = c;
+  }
+  bool stalled = degraded.status == "True";
+  bool working = ready.status != "True" && !stalled;
+  conds->push_back({"Reconciling", working ? "True" : "False", ready.reason, ready.message});
+  conds->push_back({"Stalled", stalled ? "True" : "False", stalled ? degraded.reason : "AsExpected",
+                    stalled ? degraded.message : "nothing needs a person"});
+}
+
 }  // namespace
 
 Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now) {
@@ -186,6 +204,7 @@ Json BuildStatus(const ProfileEval& p, const Outcome& o, SystemTime now) {
     st["nodesSummary"] = std::to_string(o.rollout->done) + "/" +
                          std::to_string(o.rollout->nodes.size());
   }
+  AddKstatusConds(&conds);
   if (!p.conflicts.empty()) {
     conds.push_back({"Conflicted", "True", "SettingOverridden", Join(p.conflicts, "; ", 5)});
   }

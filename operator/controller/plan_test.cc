@@ -139,6 +139,10 @@ TEST_F(PlanTest, FirstRolloutMovesOneNodeAtATime) {
   EXPECT_EQ(StatusOf("base")["nodesSummary"], "0/3");
   EXPECT_EQ((*Cond(StatusOf("base"), "Progressing"))["status"], "True");
   EXPECT_EQ((*Cond(StatusOf("base"), "Ready"))["reason"], "RollingOut");
+  // kstatus reads only Reconciling and Stalled.
+  EXPECT_EQ((*Cond(StatusOf("base"), "Reconciling"))["status"], "True");
+  EXPECT_EQ((*Cond(StatusOf("base"), "Reconciling"))["reason"], "RollingOut");
+  EXPECT_EQ((*Cond(StatusOf("base"), "Stalled"))["status"], "False");
 
   // Nothing changes until cp1's agent reports Healthy on the revision.
   world_.node_states["cp1"] = State("cp1", "", rev, std::string(kPhaseApplying));
@@ -164,6 +168,8 @@ TEST_F(PlanTest, FirstRolloutMovesOneNodeAtATime) {
   EXPECT_EQ((*Cond(st, "Ready"))["reason"], "RolloutComplete");
   EXPECT_EQ((*Cond(st, "Progressing"))["status"], "False");
   EXPECT_EQ((*Cond(st, "Degraded"))["status"], "False");
+  EXPECT_EQ((*Cond(st, "Reconciling"))["status"], "False");
+  EXPECT_EQ((*Cond(st, "Stalled"))["status"], "False");
   EXPECT_EQ(st["nodesSummary"], "3/3");
   EXPECT_EQ(st["observedGeneration"], 1);
   // Converged: a further plan writes nothing and records no event.
@@ -257,6 +263,10 @@ TEST_F(PlanTest, RollbackHaltsUntilRetryAnnotationChanges) {
   EXPECT_NE(msg.find("not Ready within 5m0s"), std::string::npos);
   EXPECT_NE(msg.find("kaudit.io/retry"), std::string::npos);
   EXPECT_EQ((*Cond(st, "Ready"))["status"], "False");
+  EXPECT_EQ((*Cond(st, "Stalled"))["status"], "True");
+  EXPECT_EQ((*Cond(st, "Stalled"))["reason"], "RolledBack");
+  EXPECT_EQ((*Cond(st, "Stalled"))["message"], msg);
+  EXPECT_EQ((*Cond(st, "Reconciling"))["status"], "False");
 
   // The agent reports its fallback; still halted (the memory is the annotation, not the node).
   world_.node_states["cp2"] = State("cp2", "", "none", std::string(kPhaseIdle));
