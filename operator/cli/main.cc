@@ -1,6 +1,4 @@
 // kaudit: one binary, many subcommands (design.md "Parts").
-#include <openssl/crypto.h>
-
 #include <iostream>
 
 #include "cli/commands.h"
@@ -10,11 +8,6 @@
 #endif
 
 int main(int argc, char** argv) {
-  // cpprestsdk's thread pool outlives main(). With OpenSSL's atexit cleanup, OpenSSL is torn
-  // down while those threads still hold per-thread state (error queues, DRBGs) that nothing can
-  // free afterwards; without it, each thread frees its own state when it ends. Must come before
-  // anything else initialises OpenSSL.
-  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   CLI::App app{"kaudit manages kube-apiserver auditing: render, check and roll out audit policies."};
   app.set_version_flag("--version", std::string("kaudit ") + KAUDIT_VERSION);
   app.require_subcommand(1);

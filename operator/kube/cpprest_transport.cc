@@ -1,15 +1,15 @@
 // The only file in kaudit that talks to cpprestsdk's client. Every pplx task created here is
 // waited for with .get() inside a try block on the caller's own thread, so no exception is
 // left unobserved and no pool thread ever blocks.
-#include <openssl/ssl.h>
-
-#include <boost/asio/ssl.hpp>
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/streams.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <pplx/threadpool.h>
 
 #include <algorithm>
+#include <boost/asio/ssl.hpp>
 #include <cctype>
 #include <mutex>
 
@@ -17,6 +17,15 @@
 
 namespace kaudit::kube {
 namespace {
+
+// cpprestsdk's thread pool outlives main(). With OpenSSL's atexit cleanup, OpenSSL is torn down
+// while those threads still hold per-thread state (error queues, DRBGs) that nothing frees
+// afterwards (LeakSanitizer reports it at every exit); without it, each thread frees its own
+// state when it ends. Only the first initialisation decides, hence a static initialiser: it
+// runs before main() in every program that links this file.
+[[maybe_unused]] const bool kOpenSslWithoutAtexit = [] {
+  return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
+}();
 
 namespace http = web::http;
 namespace client = web::http::client;

@@ -44,7 +44,8 @@ Json WebhookSecret() {
       "apiVersion: v1\nkind: Config\nclusters:\n- name: sink\n  cluster:\n"
       "    server: https://127.0.0.1:9\ncontexts:\n- name: sink\n  context:\n    cluster: sink\n"
       "current-context: sink\n";
-  return {{"apiVersion", "v1"}, {"kind", "Secret"},
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
           {"metadata", {{"name", "audit-sink"}, {"namespace", "kaudit-system"}}},
           {"data", {{"kubeconfig", Base64(kc)}}}};
 }
@@ -52,7 +53,8 @@ Json WebhookSecret() {
 TEST(E2eRbac, RolloutWithAWebhookUnderTheShippedRbacMeetsNoForbiddenRequest) {
   Cluster c({});
   ASSERT_TRUE(c.Start()) << c.error();
-  ASSERT_TRUE(c.client()->Create(kube::resources::Secrets(), "kaudit-system", WebhookSecret()).ok());
+  ASSERT_TRUE(
+      c.client()->Create(kube::resources::Secrets(), "kaudit-system", WebhookSecret()).ok());
   Json p = Profile("recommended", "Recommended");
   p["spec"]["backends"] = {{"webhook", {{"kubeconfigSecretRef", {{"name", "audit-sink"}}}}}};
   ASSERT_TRUE(c.ApplyProfile(p).ok());
@@ -97,9 +99,7 @@ TEST(E2eRbac, RolloutWithAWebhookUnderTheShippedRbacMeetsNoForbiddenRequest) {
   // reads and its request ConfigMap must be within the controller's rules too.
   const char* k = std::getenv("KAUDIT_BIN");
   std::string out = c.dir() + "/logs/uninstall.log";
-  // (Leak checking of the command is tests/e2e/uninstall_test.cc's business, not this test's.)
-  std::string cmd = "ASAN_OPTIONS=detect_leaks=0 " + std::string(k ? k : "build/kaudit") +
-                    " uninstall --kubeconfig " +
+  std::string cmd = std::string(k ? k : "build/kaudit") + " uninstall --kubeconfig " +
                     c.controller_kubeconfig() + " --namespace kaudit-system --timeout 2m >" + out +
                     " 2>&1";
   int rc = std::system(cmd.c_str());
@@ -111,7 +111,8 @@ TEST(E2eRbac, RolloutWithAWebhookUnderTheShippedRbacMeetsNoForbiddenRequest) {
 
 // Drops the rule of a Role or ClusterRole named name (in ns) for which pred is true.
 std::function<void(Json*)> DropRule(const std::string& kind, const std::string& ns,
-                                    const std::string& name, std::function<bool(const Json&)> pred) {
+                                    const std::string& name,
+                                    std::function<bool(const Json&)> pred) {
   return [=](Json* obj) {
     if (obj->value("kind", "") != kind || (*obj)["metadata"].value("name", "") != name ||
         (*obj)["metadata"].value("namespace", "") != ns) {
@@ -169,7 +170,9 @@ TEST(E2eRbac, AnAgentWithoutGetOnConfigMapsCannotFetchTheRevisionAndSaysForbidde
   EXPECT_EQ(ReadFile(c.manifest(0)).find("kaudit.io/revision"), std::string::npos);
   bool seen = false;
   for (const auto& f : c.ForbiddenRequests()) {
-    seen |= f.rfind(std::string(kAgentUser) + " GET /api/v1/namespaces/kaudit-system/configmaps/kaudit-rev-", 0) == 0;
+    seen |= f.rfind(std::string(kAgentUser) +
+                        " GET /api/v1/namespaces/kaudit-system/configmaps/kaudit-rev-",
+                    0) == 0;
   }
   EXPECT_TRUE(seen) << Join(c.ForbiddenRequests());
 }
@@ -184,10 +187,10 @@ TEST(E2eRbac, AControllerWithoutTheStatusRuleCannotReportAndSaysForbidden) {
   Cluster c(o);
   ASSERT_TRUE(c.Start()) << c.error();
   ASSERT_TRUE(c.ApplyProfile(Profile("audit", "Metadata")).ok());
-  std::string want = "auditprofiles.kaudit.io \"audit\" is forbidden: User \"" +
-                     std::string(kControllerUser) +
-                     "\" cannot update resource \"auditprofiles/status\" in API group \"kaudit.io\" "
-                     "at the cluster scope";
+  std::string want =
+      "auditprofiles.kaudit.io \"audit\" is forbidden: User \"" + std::string(kControllerUser) +
+      "\" cannot update resource \"auditprofiles/status\" in API group \"kaudit.io\" "
+      "at the cluster scope";
   std::string last;
   ASSERT_TRUE(c.WaitFor(
       [&] { return ReadFile(c.dir() + "/logs/controller-1.log").find(want) != std::string::npos; },

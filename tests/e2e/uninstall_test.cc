@@ -30,9 +30,16 @@ struct RunResult {
 // Runs `kaudit uninstall ...` to completion (killed after `limit`).
 RunResult RunUninstall(Cluster& c, const std::string& out, std::chrono::seconds limit) {
   const char* k = std::getenv("KAUDIT_BIN");
-  std::vector<std::string> args = {
-      k ? k : "build/kaudit", "uninstall", "--kubeconfig", c.kubeconfig(), "--namespace",
-      "kaudit-system",        "--timeout", "3m",           "--poll",       "500ms"};
+  std::vector<std::string> args = {k ? k : "build/kaudit",
+                                   "uninstall",
+                                   "--kubeconfig",
+                                   c.controller_kubeconfig(),
+                                   "--namespace",
+                                   "kaudit-system",
+                                   "--timeout",
+                                   "3m",
+                                   "--poll",
+                                   "500ms"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
