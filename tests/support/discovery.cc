@@ -116,8 +116,23 @@ void Emulator::Impl::RegisterBuiltins() {
                          "ClusterRoleBinding", false, false),
                  Builtin("apiextensions.k8s.io", "customresourcedefinitions",
                          "customresourcedefinition", "CustomResourceDefinition", false, true,
-                         {"crd", "crds"})}) {
-    if (r.resource == "customresourcedefinitions") r.generation = true;
+                         {"crd", "crds"}),
+                 // What installing kaudit creates (manifests/, the chart): stored and served so
+                 // `kubectl apply -k` and `helm template | kubectl apply` can run against the
+                 // emulator. Nothing acts on them (no Deployment or DaemonSet controller).
+                 Builtin("", "services", "service", "Service", true, true, {"svc"}),
+                 Builtin("apps", "deployments", "deployment", "Deployment", true, true, {"deploy"}),
+                 Builtin("apps", "daemonsets", "daemonset", "DaemonSet", true, true, {"ds"}),
+                 Builtin("batch", "jobs", "job", "Job", true, true),
+                 Builtin("policy", "poddisruptionbudgets", "poddisruptionbudget",
+                         "PodDisruptionBudget", true, true, {"pdb"}),
+                 Builtin("networking.k8s.io", "networkpolicies", "networkpolicy", "NetworkPolicy",
+                         true, false, {"netpol"})}) {
+    // kube-apiserver bumps metadata.generation on spec changes for these kinds.
+    if (r.resource == "customresourcedefinitions" || r.group == "apps" || r.group == "batch" ||
+        r.group == "policy" || r.group == "networking.k8s.io") {
+      r.generation = true;
+    }
     registry_[r.GR()] = r;
   }
 }
