@@ -207,8 +207,9 @@ StatusOr<PatchResult> Patch(std::string_view manifest, const AuditSpec& spec) {
   // node library): a patch never produces a manifest that fails them.
   auto problems = CheckManifest(result.text, nullptr);
   if (!problems.empty()) {
-    std::string msg = "after the audit patch the manifest would still not pass kubelet's and "
-                      "kube-apiserver's checks:";
+    std::string msg =
+        "after the audit patch the manifest would still not pass kubelet's and "
+        "kube-apiserver's checks:";
     for (const auto& p : problems) msg += "\n  " + p;
     return Status::InvalidArgument(msg);
   }
@@ -223,13 +224,14 @@ StatusOr<AuditSpec> ExtractAuditSpec(std::string_view manifest) {
   KAUDIT_RETURN_IF_ERROR(CheckPodShape(doc->root));
   AuditSpec spec;
   // pflag keeps the last value of a repeated flag.
-  for (const auto& [name, value] : AuditFlagsOf(*ApiserverContainer(doc->root))) {
+  for (const auto& flag : AuditFlagsOf(*ApiserverContainer(doc->root))) {
+    // (No structured binding: clang 14, the fuzz build, cannot capture one in a lambda.)
     auto it = std::find_if(spec.flags.begin(), spec.flags.end(),
-                           [&](const auto& f) { return f.first == name; });
+                           [&](const auto& f) { return f.first == flag.first; });
     if (it != spec.flags.end()) {
-      it->second = value;
+      it->second = flag.second;
     } else {
-      spec.flags.emplace_back(name, value);
+      spec.flags.emplace_back(flag.first, flag.second);
     }
   }
   spec.mounts = AuditMountsOf(doc->root, spec.flags);

@@ -143,7 +143,8 @@ long Cluster::RssKb(const std::string& name) {
 Status Cluster::EmulatorControl(const std::string& op) {
   std::string cmd = "curl -skf -o /dev/null -X POST -H 'Authorization: Bearer " + token_ + "' '" +
                     server_ + "/_emulator/" + op + "'";
-  return std::system(cmd.c_str()) == 0 ? Status::Ok() : Status::Unavailable("emulator control " + op + " failed");
+  return std::system(cmd.c_str()) == 0 ? Status::Ok()
+                                       : Status::Unavailable("emulator control " + op + " failed");
 }
 
 bool Cluster::StartEmulator() {
@@ -152,13 +153,19 @@ bool Cluster::StartEmulator() {
   server_ = "https://127.0.0.1:" + std::to_string(emulator_port_);
   fs::create_directories(dir_ + "/emu");
   fs::create_directories(dir_ + "/logs");
-  std::vector<std::string> argv = {Bin("kaudit-emulator"), "--data-dir", dir_ + "/emu", "--port",
-                                   std::to_string(emulator_port_), "--token", token_,
-                                   "--bookmark-interval-ms", "1000"};
+  std::vector<std::string> argv = {Bin("kaudit-emulator"),
+                                   "--data-dir",
+                                   dir_ + "/emu",
+                                   "--port",
+                                   std::to_string(emulator_port_),
+                                   "--token",
+                                   token_,
+                                   "--bookmark-interval-ms",
+                                   "1000"};
   if (o_.rbac) {
-    argv.insert(argv.end(), {"--authorization-mode", "RBAC",
-                             "--user-token", std::string(kControllerToken) + "=" + kControllerUser,
-                             "--user-token", std::string(kAgentToken) + "=" + kAgentUser});
+    argv.insert(argv.end(), {"--authorization-mode", "RBAC", "--user-token",
+                             std::string(kControllerToken) + "=" + kControllerUser, "--user-token",
+                             std::string(kAgentToken) + "=" + kAgentUser});
   }
   procs_["emulator"] = {"emulator", argv, dir_ + "/logs/emulator.log"};
   StartProcess("emulator");
@@ -178,14 +185,17 @@ bool Cluster::StartEmulator() {
   auto c = kube::NewClientFromConfig(*cfg);
   if (!c.ok()) return error_ = c.status().ToString(), false;
   client_ = std::move(*c);
-  auto ns = client_->Create(kube::resources::Namespaces(), "",
-                            {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kaudit-system"}}}});
-  auto ks = client_->Create(kube::resources::Namespaces(), "",
-                            {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-system"}}}});
+  auto ns = client_->Create(
+      kube::resources::Namespaces(), "",
+      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kaudit-system"}}}});
+  auto ks = client_->Create(
+      kube::resources::Namespaces(), "",
+      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-system"}}}});
   (void)ks;
   if (!ns.ok()) return error_ = "namespace: " + ns.status().ToString(), false;
   const char* src = std::getenv("KAUDIT_SOURCE_DIR");
-  auto crd = nodesim::DecodeYaml(ReadFile(std::string(src ? src : ".") + "/crds/kaudit.io_auditprofiles.yaml"));
+  auto crd = nodesim::DecodeYaml(
+      ReadFile(std::string(src ? src : ".") + "/crds/kaudit.io_auditprofiles.yaml"));
   if (!crd.ok()) return error_ = "CRD: " + crd.status().ToString(), false;
   auto created = client_->Create(kube::resources::CustomResourceDefinitions(), "", *crd);
   if (!created.ok()) return error_ = "CRD: " + created.status().ToString(), false;
@@ -264,8 +274,8 @@ bool Cluster::LoadRbac() {
 
 std::vector<std::string> Cluster::ForbiddenRequests() {
   std::vector<std::string> out;
-  std::string cmd = "curl -skf -H 'Authorization: Bearer " + token_ + "' '" + server_ +
-                    "/_emulator/requests'";
+  std::string cmd =
+      "curl -skf -H 'Authorization: Bearer " + token_ + "' '" + server_ + "/_emulator/requests'";
   FILE* f = popen(cmd.c_str(), "r");
   if (!f) return {"cannot run curl"};
   std::string body;
@@ -276,7 +286,8 @@ std::vector<std::string> Cluster::ForbiddenRequests() {
   if (!list.is_array()) return {"cannot read /_emulator/requests"};
   for (const auto& r : list) {
     if (r.value("code", 0) == 403) {
-      out.push_back(r.value("user", "") + " " + r.value("method", "") + " " + r.value("target", ""));
+      out.push_back(r.value("user", "") + " " + r.value("method", "") + " " +
+                    r.value("target", ""));
     }
   }
   return out;
@@ -290,11 +301,25 @@ bool Cluster::InitNodes() {
     std::string cmd = Bin("kaudit-nodesim") + " init --host-root " + host(i) + " --port " +
                       std::to_string(node_ports_[i]) + " >>" + dir_ + "/logs/init.log 2>&1";
     if (std::system(cmd.c_str()) != 0) return error_ = "nodesim init failed", false;
-    std::vector<std::string> argv = {Bin("kaudit-nodesim"), "run", "--host-root", host(i),
-                                     "--node", node(i), "--kubeconfig", kubeconfig_,
-                                     "--restart-delay", o_.restart_delay, "--relist-interval", "5s",
-                                     "--event-interval", "200ms", "--crash-backoff", "500ms",
-                                     "--faults-file", faults_file(i), "--status-file",
+    std::vector<std::string> argv = {Bin("kaudit-nodesim"),
+                                     "run",
+                                     "--host-root",
+                                     host(i),
+                                     "--node",
+                                     node(i),
+                                     "--kubeconfig",
+                                     kubeconfig_,
+                                     "--restart-delay",
+                                     o_.restart_delay,
+                                     "--relist-interval",
+                                     "5s",
+                                     "--event-interval",
+                                     "200ms",
+                                     "--crash-backoff",
+                                     "500ms",
+                                     "--faults-file",
+                                     faults_file(i),
+                                     "--status-file",
                                      dir_ + "/nodes/" + node(i) + ".status.json"};
     if (o_.single) {
       proxy_ports_.push_back(FreePort());
@@ -304,25 +329,59 @@ bool Cluster::InitNodes() {
       bool restricted = o_.rbac;
       controller_kc = WriteKubeconfig("via-" + node(i) + "-controller", via,
                                       restricted ? kControllerToken : token_);
-      agent_kc = WriteKubeconfig("via-" + node(i) + "-agent", via, restricted ? kAgentToken : token_);
+      agent_kc =
+          WriteKubeconfig("via-" + node(i) + "-agent", via, restricted ? kAgentToken : token_);
     }
-    procs_["nodesim-" + node(i)] = {"nodesim-" + node(i), argv, dir_ + "/logs/nodesim-" + node(i) + ".log"};
-    procs_["agent-" + node(i)] = {
-        "agent-" + node(i),
-        {Bin("kaudit"), "agent", "--node-name", node(i), "--host-root", host(i), "--namespace",
-         "kaudit-system", "--kubeconfig", agent_kc, "--metrics-bind-address", "127.0.0.1:0",
-         "--health-probe-bind-address", "127.0.0.1:0", "--drift-interval", o_.drift_interval,
-         "--heartbeat-interval", "2s", "--health-interval", "200ms", "--health-timeout", "60s"},
-        dir_ + "/logs/agent-" + node(i) + ".log"};
+    procs_["nodesim-" + node(i)] = {"nodesim-" + node(i), argv,
+                                    dir_ + "/logs/nodesim-" + node(i) + ".log"};
+    procs_["agent-" + node(i)] = {"agent-" + node(i),
+                                  {Bin("kaudit"),
+                                   "agent",
+                                   "--node-name",
+                                   node(i),
+                                   "--host-root",
+                                   host(i),
+                                   "--namespace",
+                                   "kaudit-system",
+                                   "--kubeconfig",
+                                   agent_kc,
+                                   "--metrics-bind-address",
+                                   "127.0.0.1:0",
+                                   "--health-probe-bind-address",
+                                   "127.0.0.1:0",
+                                   "--drift-interval",
+                                   o_.drift_interval,
+                                   "--heartbeat-interval",
+                                   "2s",
+                                   "--health-interval",
+                                   "200ms",
+                                   "--health-timeout",
+                                   "60s"},
+                                  dir_ + "/logs/agent-" + node(i) + ".log"};
   }
   for (int c = 0; c < o_.controllers; ++c) {
     std::string name = "controller-" + std::to_string(c + 1);
     procs_[name] = {name,
-                    {Bin("kaudit"), "controller", "--kubeconfig", controller_kc, "--namespace",
-                     "kaudit-system", "--metrics-bind-address", "127.0.0.1:0",
-                     "--health-probe-bind-address", "127.0.0.1:0", "--lease-duration", "4s",
-                     "--renew-deadline", "3s", "--retry-period", "500ms", "--node-stale-after",
-                     "30s", "--identity", name},
+                    {Bin("kaudit"),
+                     "controller",
+                     "--kubeconfig",
+                     controller_kc,
+                     "--namespace",
+                     "kaudit-system",
+                     "--metrics-bind-address",
+                     "127.0.0.1:0",
+                     "--health-probe-bind-address",
+                     "127.0.0.1:0",
+                     "--lease-duration",
+                     "4s",
+                     "--renew-deadline",
+                     "3s",
+                     "--retry-period",
+                     "500ms",
+                     "--node-stale-after",
+                     "30s",
+                     "--identity",
+                     name},
                     dir_ + "/logs/" + name + ".log"};
   }
   return true;
@@ -335,8 +394,7 @@ bool Cluster::Start() {
   bool ok = WaitFor(
       [&] {
         for (int i = 0; i < o_.nodes; ++i) {
-          Json s = NodeState(i);
-          if (!s.is_object()) return false;
+          if (!NodeUp(i)) return false;
         }
         return true;
       },
@@ -359,6 +417,17 @@ Status Cluster::DeleteProfile(const std::string& name) {
 
 StatusOr<Json> Cluster::GetProfile(const std::string& name) {
   return client_->Get(AuditProfiles(), "", name);
+}
+
+bool Cluster::NodeUp(int i) {
+  if (!NodeState(i).is_object()) return false;
+  if (!client_->Get(kube::resources::Nodes(), "", node(i)).ok()) return false;
+  auto pod = client_->Get(kube::resources::Pods(), "kube-system", "kube-apiserver-" + node(i));
+  if (!pod.ok()) return false;
+  for (const Json& c : pod->value("status", Json::object()).value("conditions", Json::array())) {
+    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+  }
+  return false;
 }
 
 Json Cluster::NodeState(int i) {

@@ -88,6 +88,9 @@ class Cluster {
   StatusOr<Json> GetProfile(const std::string& name);
   // state.json of kaudit-node-<node>; null when absent.
   Json NodeState(int i);
+  // Node i as the controller will see it: its Node object, its Ready mirror pod and its agent's
+  // node state all present (the rollout order depends on all three).
+  bool NodeUp(int i);
   std::map<std::string, std::string> RolloutTargets();
 
   // Polls pred every 100 ms until true or the timeout; on timeout returns false and fills
