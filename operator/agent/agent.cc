@@ -43,8 +43,7 @@ Agent::Impl::Impl(kube::Client* c, AgentOptions o)
       health(c, &fs, HealthOpts(opts),
              [this](const std::string& what) {
                SetPhase("WaitingHealthy", "waiting for the new kube-apiserver: " + what);
-             },
-             &stop_threads) {}
+             }) {}
 
 Agent::Agent(kube::Client* client, AgentOptions opts)
     : impl_(std::make_unique<Impl>(client, std::move(opts))) {}

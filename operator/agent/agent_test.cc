@@ -58,7 +58,7 @@ class HealthTest : public ::testing::Test {
     MirrorPodHealthOptions o;
     o.node_name = "cp1";
     o.interval = std::chrono::milliseconds(50);
-    MirrorPodHealthChecker h(&client_, fs_.get(), o, nullptr, nullptr);
+    MirrorPodHealthChecker h(&client_, fs_.get(), o, nullptr);
     h.SetBaseline(baseline);
     return h.WaitHealthy({"abcdef0123", ""}, std::chrono::steady_clock::now() + std::chrono::milliseconds(ms));
   }

@@ -33,9 +33,8 @@ bool PodReady(const kube::Json& pod) {
 
 MirrorPodHealthChecker::MirrorPodHealthChecker(kube::Client* client, const hostfs::HostFs* fs,
                                                MirrorPodHealthOptions opts,
-                                               HealthProgress progress, kube::Canceller* stop)
-    : client_(client), fs_(fs), opts_(std::move(opts)), progress_(std::move(progress)),
-      stop_(stop) {}
+                                               HealthProgress progress)
+    : client_(client), fs_(fs), opts_(std::move(opts)), progress_(std::move(progress)) {}
 
 StatusOr<std::string> MirrorPodHealthChecker::CurrentHash() {
   auto pod = client_->Get(kube::resources::Pods(), "kube-system", "kube-apiserver-" + opts_.node_name);

@@ -21,7 +21,6 @@
 #include <string>
 
 #include "hostfs/host.h"
-#include "kube/cancel.h"
 #include "kube/client.h"
 #include "node/health.h"
 
@@ -41,8 +40,7 @@ using HealthProgress = std::function<void(const std::string& what)>;
 class MirrorPodHealthChecker : public node::HealthChecker {
  public:
   MirrorPodHealthChecker(kube::Client* client, const hostfs::HostFs* fs,
-                         MirrorPodHealthOptions opts, HealthProgress progress,
-                         kube::Canceller* stop);
+                         MirrorPodHealthOptions opts, HealthProgress progress);
   // The mirror pod's hash before the manifest is written ("" when there was no pod).
   void SetBaseline(std::string hash) {
     baseline_ = std::move(hash);
@@ -71,7 +69,6 @@ class MirrorPodHealthChecker : public node::HealthChecker {
   const hostfs::HostFs* fs_;
   MirrorPodHealthOptions opts_;
   HealthProgress progress_;
-  kube::Canceller* stop_;
   std::string baseline_;
   bool after_failure_ = false;
 };
