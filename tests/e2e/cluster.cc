@@ -359,6 +359,10 @@ bool Cluster::InitNodes() {
                                    "60s"},
                                   dir_ + "/logs/agent-" + node(i) + ".log"};
   }
+  // Short leases keep the failover tests quick. A single node's API vanishes while its
+  // apiserver restarts; there client-go's defaults (15s/10s/2s) ride that out, as on a real
+  // single-node cluster (a lost lease ends the process, and nothing here restarts it as a
+  // Deployment would).
   for (int c = 0; c < o_.controllers; ++c) {
     std::string name = "controller-" + std::to_string(c + 1);
     procs_[name] = {name,
@@ -373,11 +377,11 @@ bool Cluster::InitNodes() {
                      "--health-probe-bind-address",
                      "127.0.0.1:0",
                      "--lease-duration",
-                     "4s",
+                     o_.single ? "15s" : "4s",
                      "--renew-deadline",
-                     "3s",
+                     o_.single ? "10s" : "3s",
                      "--retry-period",
-                     "500ms",
+                     o_.single ? "2s" : "500ms",
                      "--node-stale-after",
                      "30s",
                      "--identity",

@@ -47,8 +47,9 @@ const kaudit::policy::CompiledPolicy& Policy() {
     c.non_resource_urls = {"/healthz*", "/api", "*"};
     c.user_groups = {"system:authenticated"};
     p.rules = {a, b, c};
-    return new kaudit::policy::CompiledPolicy(
-        std::move(*kaudit::policy::CompiledPolicy::Compile(p)));
+    auto compiled = kaudit::policy::CompiledPolicy::Compile(p);
+    if (!compiled.ok()) __builtin_trap();
+    return new kaudit::policy::CompiledPolicy(std::move(compiled).value());
   }();
   return *policy;
 }
