@@ -65,8 +65,15 @@ std::optional<SystemTime> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   using namespace std::chrono;
   auto days = sys_days(year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)});
-  auto tp = days + hours{h} + minutes{mi} + seconds{sec} - seconds{offset_seconds};
-  return time_point_cast<system_clock::duration>(tp + nanoseconds{nanos});
+  seconds since_epoch =
+      (days + hours{h} + minutes{mi} + seconds{sec} - seconds{offset_seconds}).time_since_epoch();
+  // Go, and so Kubernetes, accepts the years 0000-9999; the system clock's nanoseconds span only
+  // 1677-2262. Beyond that a time saturates: an expiry in the year 5892 is "never".
+  constexpr seconds kMax = duration_cast<seconds>(system_clock::duration::max()) - seconds{1};
+  constexpr seconds kMin = duration_cast<seconds>(system_clock::duration::min()) + seconds{1};
+  if (since_epoch > kMax) return SystemTime::max();
+  if (since_epoch < kMin) return SystemTime::min();
+  return SystemTime(duration_cast<system_clock::duration>(since_epoch) + nanoseconds{nanos});
 }
 
 namespace {

@@ -22,6 +22,18 @@ TEST(TimeTest, KeepsMicroseconds) {
   EXPECT_EQ(FormatRfc3339Micro(*t), "2024-05-01T10:00:00.123456Z");
 }
 
+// Kubernetes accepts any year 0000-9999 (Go's time); the nanosecond clock ends in 2262 and
+// starts in 1677. Found by fuzz_profile_render: an expiresAt in 5892 overflowed.
+TEST(TimeTest, YearsBeyondTheClockSaturate) {
+  EXPECT_EQ(ParseRfc3339("5892-06-01T12:00:00Z"), SystemTime::max());
+  EXPECT_EQ(ParseRfc3339("9999-12-31T23:59:59Z"), SystemTime::max());
+  EXPECT_EQ(ParseRfc3339("0001-01-01T00:00:00Z"), SystemTime::min());
+  auto last = ParseRfc3339("2262-04-11T23:47:15Z");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_LT(*last, SystemTime::max());
+  EXPECT_GT(*last, *ParseRfc3339("2262-04-11T23:47:14Z"));
+}
+
 TEST(TimeTest, RejectsMalformed) {
   for (const char* bad : {"next tuesday", "2024-05-01", "2024-05-01 10:00:00Z",
                           "2024-13-01T10:00:00Z", "2023-02-29T10:00:00Z", "2024-05-01T10:00:00",
